@@ -1,0 +1,121 @@
+# The embedded default of `make demo`: mmdet's own DINO, shrunk for CPU
+# training on the toy shapes (128 px). A from-scratch ResNet-18, 128-d
+# transformer with 3+3 layers and 100 queries; one process, batch 8.
+_base_ = ['../_base_/datasets/toy_detection.py', '../_base_/default_runtime.py']
+
+embed_dims = 128
+num_levels = 4
+model = dict(
+    type='DINO',
+    num_queries=100,
+    with_box_refine=True,
+    as_two_stage=True,
+    data_preprocessor=dict(
+        type='DetDataPreprocessor',
+        mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375],
+        bgr_to_rgb=True,
+        pad_size_divisor=1),
+    backbone=dict(
+        type='ResNet',
+        depth=18,
+        num_stages=4,
+        out_indices=(1, 2, 3),
+        frozen_stages=-1,
+        norm_cfg=dict(type='BN', requires_grad=True),
+        norm_eval=False,
+        style='pytorch',
+        init_cfg=None),  # from scratch: nothing to download
+    neck=dict(
+        type='ChannelMapper',
+        in_channels=[128, 256, 512],
+        kernel_size=1,
+        out_channels=embed_dims,
+        act_cfg=None,
+        norm_cfg=dict(type='GN', num_groups=32),
+        num_outs=num_levels),
+    encoder=dict(
+        num_layers=3,
+        layer_cfg=dict(
+            self_attn_cfg=dict(
+                embed_dims=embed_dims, num_levels=num_levels, dropout=0.0),
+            ffn_cfg=dict(
+                embed_dims=embed_dims,
+                feedforward_channels=512,
+                ffn_drop=0.0))),
+    decoder=dict(
+        num_layers=3,
+        return_intermediate=True,
+        layer_cfg=dict(
+            self_attn_cfg=dict(
+                embed_dims=embed_dims, num_heads=8, dropout=0.0),
+            cross_attn_cfg=dict(
+                embed_dims=embed_dims, num_levels=num_levels, dropout=0.0),
+            ffn_cfg=dict(
+                embed_dims=embed_dims,
+                feedforward_channels=512,
+                ffn_drop=0.0)),
+        post_norm_cfg=None),
+    positional_encoding=dict(
+        num_feats=embed_dims // 2,
+        normalize=True,
+        offset=0.0,
+        temperature=20),
+    bbox_head=dict(
+        type='DINOHead',
+        num_classes=3,
+        sync_cls_avg_factor=True,
+        loss_cls=dict(
+            type='FocalLoss',
+            use_sigmoid=True,
+            gamma=2.0,
+            alpha=0.25,
+            loss_weight=1.0),
+        loss_bbox=dict(type='L1Loss', loss_weight=5.0),
+        loss_iou=dict(type='GIoULoss', loss_weight=2.0)),
+    dn_cfg=dict(
+        label_noise_scale=0.5,
+        box_noise_scale=1.0,
+        group_cfg=dict(dynamic=True, num_groups=None, num_dn_queries=50)),
+    train_cfg=dict(
+        assigner=dict(
+            type='HungarianAssigner',
+            match_costs=[
+                dict(type='FocalLossCost', weight=2.0),
+                dict(type='BBoxL1Cost', weight=5.0, box_format='xywh'),
+                dict(type='IoUCost', iou_mode='giou', weight=2.0)
+            ])),
+    test_cfg=dict(max_per_img=100))
+
+max_iters = 600
+train_cfg = dict(
+    type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='AdamW', lr=2e-4, weight_decay=1e-4),
+    clip_grad=dict(max_norm=0.1, norm_type=2))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,
+         end=50),
+    dict(
+        type='MultiStepLR',
+        begin=0,
+        end=max_iters,
+        by_epoch=False,
+        milestones=[int(max_iters * 0.85)],
+        gamma=0.1)
+]
+
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=20),
+    checkpoint=dict(
+        type='CheckpointHook', by_epoch=False, interval=max_iters,
+        max_keep_ckpts=1))
+log_processor = dict(by_epoch=False)
+randomness = dict(seed=0)
+
+# 1 process x 8 images. --auto-scale-lr scales lr linearly to your batch.
+auto_scale_lr = dict(enable=False, base_batch_size=8)

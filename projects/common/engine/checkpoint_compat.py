@@ -1,0 +1,108 @@
+"""Load mmengine checkpoints safely under torch>=2.6.
+
+torch 2.6 made ``torch.load(..., weights_only=True)`` the default. mmengine
+0.10.7 calls ``torch.load`` without the argument, so resuming fails with
+``Weights only load failed ... HistoryBuffer`` because a resumable checkpoint
+also stores the message hub (``HistoryBuffer`` objects holding numpy arrays).
+
+The fix, applied once when :mod:`projects.common` is imported:
+
+* the exact types an mmengine checkpoint needs are added to torch's
+  weights-only allow-list (:data:`MMENGINE_CHECKPOINT_GLOBALS`);
+* mmengine's local-file loader is replaced by one that keeps
+  ``weights_only=True`` and turns a refusal into a message that names the
+  file, the offending type and what to do.
+
+A checkpoint holding any other pickled object is still refused.
+"""
+import os.path as osp
+import pickle
+import re
+from typing import List, Optional
+
+import numpy as np
+import torch
+from mmengine.logging.history_buffer import HistoryBuffer
+from mmengine.runner.checkpoint import CheckpointLoader
+
+
+def _numpy_globals() -> List[object]:
+    """The numpy callables and classes that pickled arrays/scalars refer to."""
+    try:  # numpy>=2 moved the module; numpy 1.x keeps numpy.core
+        from numpy._core import multiarray
+    except ImportError:  # pragma: no cover - numpy 1.x
+        from numpy.core import multiarray
+    found = [multiarray._reconstruct, multiarray.scalar, np.ndarray, np.dtype]
+    # Each concrete dtype has its own class (numpy.dtypes.Float64DType, ...).
+    found.extend(type(np.dtype(code)) for code in np.typecodes['All']
+                 if code not in 'MmOV')
+    found.extend(type(np.dtype(code)) for code in ('M8[s]', 'm8[s]'))
+    return found
+
+
+#: Everything besides tensors and builtin containers that mmengine 0.10.7
+#: writes into a checkpoint (``meta``, ``message_hub``, optimizer and
+#: scheduler states).
+MMENGINE_CHECKPOINT_GLOBALS = [HistoryBuffer, *_numpy_globals()]
+
+_installed = False
+
+
+class UnsafeCheckpointError(pickle.UnpicklingError):
+    """A checkpoint holds a pickled object that is not on the allow-list."""
+
+
+def _refusal_message(filename: str, error: Exception) -> str:
+    text = str(error)
+    match = re.search(r'GLOBAL ([\w.]+)', text)
+    culprit = match.group(1) if match else 'an object outside the allow-list'
+    return (
+        f'Refusing to load checkpoint "{filename}": it contains {culprit}, '
+        'which is not a tensor, a builtin container or one of the types '
+        'mmengine checkpoints need (projects.common.engine.checkpoint_compat.'
+        'MMENGINE_CHECKPOINT_GLOBALS). Unpickling it could run arbitrary '
+        'code. Fix: if you trust where the file comes from, re-save only its '
+        'weights (torch.save({"state_dict": ckpt["state_dict"]}, path) in a '
+        'trusted session), or add the type with '
+        'torch.serialization.add_safe_globals([...]) before loading. '
+        f'torch said: {text.splitlines()[0] if text else error!r}')
+
+
+def safe_torch_load(filename: str, map_location: Optional[object] = None):
+    """``torch.load`` with ``weights_only=True`` and a clear refusal message.
+
+    Args:
+        filename (str): Path of a local checkpoint.
+        map_location: Passed to :func:`torch.load`.
+
+    Returns:
+        dict: The loaded checkpoint.
+
+    Raises:
+        FileNotFoundError: When the file does not exist.
+        UnsafeCheckpointError: When the file holds a disallowed object.
+    """
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(
+            f'Checkpoint "{filename}" does not exist. Fix: check the path '
+            'given to --resume / load_from / the test checkpoint argument.')
+    try:
+        return torch.load(filename, map_location=map_location,
+                          weights_only=True)
+    except pickle.UnpicklingError as error:
+        raise UnsafeCheckpointError(_refusal_message(filename, error)) from None
+
+
+def install() -> None:
+    """Allow-list mmengine's checkpoint types and replace the local loader.
+
+    Safe to call more than once.
+    """
+    global _installed
+    if _installed:
+        return
+    torch.serialization.add_safe_globals(MMENGINE_CHECKPOINT_GLOBALS)
+    CheckpointLoader.register_scheme(
+        prefixes='', loader=safe_torch_load, force=True)
+    _installed = True

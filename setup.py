@@ -1,0 +1,12 @@
+"""Installs the ``projects`` package so configs' ``custom_imports`` work from any directory."""
+from setuptools import find_packages, setup
+
+setup(
+    name='attnvision',
+    version='0.1.0',
+    description='Attention-based detectors, backbones, tracker and modules for MMDetection 3.x',
+    packages=find_packages(include=['projects', 'projects.*']),
+    python_requires='>=3.8',
+    install_requires=['mmdet==3.3.0', 'mmengine==0.10.7', 'mmcv==2.1.0'],
+    license='Apache-2.0',
+)

@@ -1,0 +1,52 @@
+"""tools/misc/make_toy_data.py: deterministic COCO splits and a video."""
+import filecmp
+import json
+import os.path as osp
+
+import cv2
+
+import projects.common  # noqa: F401
+from projects.common.datasets import TOY_CLASSES, ToyShapesDataset
+
+from conftest import run_tool
+
+
+def _make(out, seed):
+    result = run_tool(['tools/misc/make_toy_data.py', '--out', str(out),
+                       '--seed', str(seed), '--num-train', '6', '--num-val',
+                       '2', '--num-test', '2', '--video-frames', '5'])
+    assert result.returncode == 0, result.stderr
+
+
+def test_same_seed_same_files(tmp_path):
+    _make(tmp_path / 'a', 5)
+    _make(tmp_path / 'b', 5)
+    _make(tmp_path / 'c', 6)
+    for rel in ('annotations/train.json', 'annotations/test.json',
+                'train/00003.png', 'video/shapes.json'):
+        assert filecmp.cmp(tmp_path / 'a' / rel, tmp_path / 'b' / rel,
+                           shallow=False), rel
+    assert not filecmp.cmp(tmp_path / 'a' / 'train/00003.png',
+                           tmp_path / 'c' / 'train/00003.png', shallow=False)
+
+
+def test_toy_data_is_valid_coco_and_video(toy_data):
+    train = json.load(open(osp.join(toy_data, 'annotations', 'train.json')))
+    assert [c['name'] for c in train['categories']] == list(TOY_CLASSES)
+    assert len(train['images']) == 24
+    for ann in train['annotations']:
+        x, y, w, h = ann['bbox']
+        assert w >= 1 and h >= 1 and x >= 0 and y >= 0
+        assert x + w <= 128 and y + h <= 128
+    dataset = ToyShapesDataset(
+        data_root=toy_data + '/', ann_file='annotations/train.json',
+        data_prefix=dict(img='train/'), pipeline=[])
+    assert len(dataset) == 24
+    video = json.load(open(osp.join(toy_data, 'video', 'shapes.json')))
+    assert len(video['frames']) == 12
+    assert all(len(f['objects']) == 3 for f in video['frames'])
+    capture = cv2.VideoCapture(osp.join(toy_data, 'video', 'shapes.mp4'))
+    frames = 0
+    while capture.read()[0]:
+        frames += 1
+    assert frames == 12

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Multi-process training through torchrun and mmengine's pytorch launcher.
+# Usage: bash tools/dist_train.sh CONFIG NUM_PROCS [train.py args...]
+# Env: NNODES NODE_RANK PORT MASTER_ADDR. Without GPUs the processes use gloo.
+CONFIG=$1
+GPUS=$2
+NNODES=${NNODES:-1}
+NODE_RANK=${NODE_RANK:-0}
+PORT=${PORT:-29500}
+MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
+PYTHON=${PYTHON:-python}
+
+$PYTHON -m torch.distributed.run \
+    --nnodes=$NNODES \
+    --node_rank=$NODE_RANK \
+    --master_addr=$MASTER_ADDR \
+    --nproc_per_node=$GPUS \
+    --master_port=$PORT \
+    "$(dirname "$0")/train.py" \
+    $CONFIG \
+    --launcher pytorch ${@:3}

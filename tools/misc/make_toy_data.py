@@ -1,0 +1,231 @@
+"""Write the deterministic toy dataset used by ``make demo`` and the tests.
+
+Usage::
+
+    python tools/misc/make_toy_data.py --out data/toy --seed 0
+
+Layout written under ``--out``::
+
+    annotations/{train,val,test}.json   COCO format, classes of TOY_CLASSES
+    {train,val,test}/*.png              128x128 images of coloured shapes
+    video/shapes.mp4                    a short clip of moving shapes
+    video/shapes.json                   per-frame boxes with track ids
+
+The same seed always gives the same files (bit for bit for the images and
+json; the mp4 depends on the OpenCV build).
+"""
+import argparse
+import json
+import os
+import os.path as osp
+from typing import List, Tuple
+
+import cv2
+import numpy as np
+
+CLASSES = ('circle', 'square', 'triangle')  # == projects.common TOY_CLASSES
+
+
+def textured_background(rng: np.random.Generator, height: int,
+                        width: int) -> np.ndarray:
+    """Low-frequency colour noise plus faint stripes and pixel noise."""
+    coarse = rng.uniform(40, 215, size=(4, 4, 3)).astype(np.float32)
+    img = cv2.resize(coarse, (width, height), interpolation=cv2.INTER_CUBIC)
+    period = rng.uniform(6, 20)
+    angle = rng.uniform(0, np.pi)
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    stripes = np.sin((xx * np.cos(angle) + yy * np.sin(angle)) * 2 * np.pi /
+                     period)
+    img += stripes[..., None] * rng.uniform(5, 20)
+    img += rng.normal(0, 6, size=img.shape)
+    return img
+
+
+def shape_mask(kind: str, size: int, rng: np.random.Generator) -> np.ndarray:
+    """A binary mask (size x size) of one shape, touching its box edges."""
+    mask = np.zeros((size, size), np.uint8)
+    if kind == 'circle':
+        cv2.circle(mask, (size // 2, size // 2), size // 2, 1, -1,
+                   lineType=cv2.LINE_8)
+    elif kind == 'square':
+        mask[:, :] = 1
+    else:
+        jitter = int(rng.integers(-size // 4, size // 4 + 1))
+        apex = (min(max(size // 2 + jitter, 0), size - 1), 0)
+        pts = np.array([apex, (0, size - 1), (size - 1, size - 1)], np.int32)
+        cv2.fillPoly(mask, [pts], 1)
+    return mask
+
+
+def paste(img: np.ndarray, mask: np.ndarray, x: int, y: int,
+          colour: np.ndarray) -> List[float]:
+    """Draw ``colour`` through ``mask`` at (x, y); return the tight xywh box
+    of the visible pixels (clipped to the image)."""
+    height, width = img.shape[:2]
+    size = mask.shape[0]
+    x0, y0 = max(x, 0), max(y, 0)
+    x1, y1 = min(x + size, width), min(y + size, height)
+    sub = mask[y0 - y:y1 - y, x0 - x:x1 - x].astype(bool)
+    region = img[y0:y1, x0:x1]
+    region[sub] = colour
+    ys, xs = np.nonzero(sub)
+    return [float(x0 + xs.min()), float(y0 + ys.min()),
+            float(xs.max() - xs.min() + 1), float(ys.max() - ys.min() + 1)]
+
+
+def _iou(a: List[float], b: List[float]) -> float:
+    ax1, ay1, ax2, ay2 = a[0], a[1], a[0] + a[2], a[1] + a[3]
+    bx1, by1, bx2, by2 = b[0], b[1], b[0] + b[2], b[1] + b[3]
+    iw = max(0.0, min(ax2, bx2) - max(ax1, bx1))
+    ih = max(0.0, min(ay2, by2) - max(ay1, by1))
+    inter = iw * ih
+    return inter / (a[2] * a[3] + b[2] * b[3] - inter + 1e-9)
+
+
+def random_colour(rng: np.random.Generator, background: np.ndarray,
+                  x: int, y: int, size: int) -> np.ndarray:
+    """A saturated colour that stands out from the background under it."""
+    patch = background[max(y, 0):y + size, max(x, 0):x + size]
+    mean = patch.reshape(-1, 3).mean(0) if patch.size else np.full(3, 128.)
+    for _ in range(20):
+        colour = rng.uniform(0, 255, size=3)
+        colour[rng.integers(0, 3)] = rng.choice([15.0, 240.0])
+        if np.abs(colour - mean).sum() > 180:
+            return colour
+    return 255.0 - mean
+
+
+def make_image(rng: np.random.Generator, size: Tuple[int, int] = (128, 128),
+               max_objects: int = 4) -> Tuple[np.ndarray, list]:
+    """One image and its objects as (class index, xywh box)."""
+    height, width = size
+    img = textured_background(rng, height, width)
+    objects = []
+    for _ in range(int(rng.integers(1, max_objects + 1))):
+        for _attempt in range(20):
+            side = int(rng.integers(16, 49))
+            x = int(rng.integers(0, width - side + 1))
+            y = int(rng.integers(0, height - side + 1))
+            box = [float(x), float(y), float(side), float(side)]
+            if all(_iou(box, other) < 0.2 for _, other in objects):
+                break
+        else:
+            continue
+        label = int(rng.integers(0, len(CLASSES)))
+        colour = random_colour(rng, img, x, y, side)
+        mask = shape_mask(CLASSES[label], side, rng)
+        objects.append((label, paste(img, mask, x, y, colour)))
+    return np.clip(img, 0, 255).astype(np.uint8), objects
+
+
+def coco_skeleton() -> dict:
+    return dict(
+        info=dict(description='attnvision toy shapes'),
+        licenses=[],
+        images=[],
+        annotations=[],
+        categories=[
+            dict(id=i + 1, name=name, supercategory='shape')
+            for i, name in enumerate(CLASSES)
+        ])
+
+
+def write_split(out: str, split: str, count: int,
+                rng: np.random.Generator) -> str:
+    os.makedirs(osp.join(out, split), exist_ok=True)
+    coco = coco_skeleton()
+    for index in range(count):
+        img, objects = make_image(rng)
+        file_name = f'{index:05d}.png'
+        cv2.imwrite(osp.join(out, split, file_name), img)
+        image_id = index + 1
+        coco['images'].append(
+            dict(id=image_id, file_name=file_name, height=img.shape[0],
+                 width=img.shape[1]))
+        for label, box in objects:
+            coco['annotations'].append(
+                dict(id=len(coco['annotations']) + 1, image_id=image_id,
+                     category_id=label + 1, bbox=box, area=box[2] * box[3],
+                     iscrowd=0))
+    path = osp.join(out, 'annotations', f'{split}.json')
+    with open(path, 'w') as f:
+        json.dump(coco, f)
+    return path
+
+
+def write_video(out: str, rng: np.random.Generator, frames: int = 48,
+                size: Tuple[int, int] = (144, 192), fps: int = 10) -> str:
+    """Shapes moving in straight lines and bouncing off the borders."""
+    height, width = size
+    os.makedirs(osp.join(out, 'video'), exist_ok=True)
+    background = textured_background(rng, height, width)
+    tracks = []
+    for track_id in range(3):
+        side = int(rng.integers(24, 41))
+        tracks.append(
+            dict(id=track_id + 1, label=track_id % len(CLASSES), side=side,
+                 pos=rng.uniform([0, 0], [width - side, height - side]),
+                 vel=rng.uniform(-5, 5, size=2),
+                 colour=random_colour(rng, background, 0, 0, width),
+                 mask=shape_mask(CLASSES[track_id % len(CLASSES)], side,
+                                 rng)))
+    video_path = osp.join(out, 'video', 'shapes.mp4')
+    writer = cv2.VideoWriter(video_path, cv2.VideoWriter_fourcc(*'mp4v'), fps,
+                             (width, height))
+    if not writer.isOpened():
+        raise RuntimeError(f'OpenCV cannot write {video_path} (mp4v codec).')
+    annotations = []
+    for index in range(frames):
+        frame = background.copy()
+        objects = []
+        for track in tracks:
+            x, y = (int(round(v)) for v in track['pos'])
+            box = paste(frame, track['mask'], x, y, track['colour'])
+            objects.append(
+                dict(track_id=track['id'], category=CLASSES[track['label']],
+                     bbox=box))
+            track['pos'] += track['vel']
+            for axis, limit in ((0, width), (1, height)):
+                if not 0 <= track['pos'][axis] <= limit - track['side']:
+                    track['vel'][axis] *= -1
+                    track['pos'][axis] = np.clip(track['pos'][axis], 0,
+                                                 limit - track['side'])
+        writer.write(np.clip(frame, 0, 255).astype(np.uint8))
+        annotations.append(dict(frame=index, objects=objects))
+    writer.release()
+    with open(osp.join(out, 'video', 'shapes.json'), 'w') as f:
+        json.dump(
+            dict(video='shapes.mp4', fps=fps, width=width, height=height,
+                 bbox_format='xywh', frames=annotations), f)
+    return video_path
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--out', default='data/toy', help='output folder')
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--num-train', type=int, default=1000)
+    parser.add_argument('--num-val', type=int, default=100)
+    parser.add_argument('--num-test', type=int, default=100)
+    parser.add_argument('--video-frames', type=int, default=48)
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    os.makedirs(osp.join(args.out, 'annotations'), exist_ok=True)
+    # one independent stream per part, so changing one count keeps the rest
+    streams = np.random.SeedSequence(args.seed).spawn(4)
+    for split, count, stream in (('train', args.num_train, streams[0]),
+                                 ('val', args.num_val, streams[1]),
+                                 ('test', args.num_test, streams[2])):
+        path = write_split(args.out, split, count,
+                           np.random.default_rng(stream))
+        print(f'{split}: {count} images -> {path}')
+    video = write_video(args.out, np.random.default_rng(streams[3]),
+                        frames=args.video_frames)
+    print(f'video: {args.video_frames} frames -> {video}')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,9 +1,10 @@
 # The embedded default of `make demo`: mmdet's own DINO, shrunk for CPU
-# training on the toy shapes (128 px). A from-scratch ResNet-18, 128-d
-# transformer with 3+3 layers and 100 queries; one process, batch 8.
+# training on the toy shapes (128 px). A from-scratch ResNet-18, a 256-d
+# transformer (mmdet's DINO decoder assumes 256) with 3+3 layers and 100
+# queries; one process, batch 8.
 _base_ = ['../_base_/datasets/toy_detection.py', '../_base_/default_runtime.py']
 
-embed_dims = 128
+embed_dims = 256
 num_levels = 4
 model = dict(
     type='DINO',
@@ -64,6 +65,7 @@ model = dict(
     bbox_head=dict(
         type='DINOHead',
         num_classes=3,
+        embed_dims=embed_dims,
         sync_cls_avg_factor=True,
         loss_cls=dict(
             type='FocalLoss',

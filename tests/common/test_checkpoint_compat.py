@@ -57,6 +57,20 @@ def test_arbitrary_object_is_refused_with_clear_message(tmp_path):
     assert 'Fix:' in message
 
 
+class _GetattrEscape:
+    """getattr on an allowed type reaching a method that writes files."""
+
+    def __reduce__(self):
+        return (getattr, (np.ndarray, 'tofile'))
+
+
+def test_getattr_is_limited_to_history_buffer_methods(tmp_path):
+    path = str(tmp_path / 'escape.pth')
+    torch.save({'payload': _GetattrEscape()}, path)
+    with pytest.raises(UnsafeCheckpointError, match='tofile'):
+        _load_checkpoint(path, map_location='cpu')
+
+
 def test_missing_checkpoint_names_the_path(tmp_path):
     with pytest.raises(FileNotFoundError, match='nope.pth'):
         safe_torch_load(str(tmp_path / 'nope.pth'))

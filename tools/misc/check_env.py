@@ -129,7 +129,8 @@ def main() -> int:
             continue
         shown = value if value is not None else 'MISSING'
         pinned = PINNED.get(key)
-        note = f'  (pinned {pinned})' if pinned and pinned != value else ''
+        note = (f'  (pinned {pinned})' if pinned and value and
+                pinned != value.split('+')[0] else '')
         print(f'{key:<{width}} : {shown}{note}')
     found = problems(info)
     if found:

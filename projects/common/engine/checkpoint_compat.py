@@ -40,10 +40,29 @@ def _numpy_globals() -> List[object]:
     return found
 
 
+def history_buffer_getattr(owner: object, name: str) -> object:
+    """The only ``getattr`` a checkpoint may call while unpickling.
+
+    A pickled :class:`HistoryBuffer` refers to its statistics methods as
+    ``getattr(HistoryBuffer, 'mean')``. Allowing the builtin ``getattr``
+    would let a file reach any attribute of any allowed object (for example
+    ``numpy.ndarray.tofile``), so this stand-in is registered under the name
+    ``builtins.getattr`` and resolves only those methods.
+    """
+    if owner is HistoryBuffer and name in HistoryBuffer._statistics_methods:
+        return getattr(HistoryBuffer, name)
+    raise pickle.UnpicklingError(
+        f'GLOBAL builtins.getattr on ({owner!r}, {name!r}) is not allowed: '
+        'only the statistics methods of mmengine HistoryBuffer are.')
+
+
 #: Everything besides tensors and builtin containers that mmengine 0.10.7
 #: writes into a checkpoint (``meta``, ``message_hub``, optimizer and
 #: scheduler states).
-MMENGINE_CHECKPOINT_GLOBALS = [HistoryBuffer, *_numpy_globals()]
+MMENGINE_CHECKPOINT_GLOBALS = [
+    HistoryBuffer, (history_buffer_getattr, 'builtins.getattr'),
+    *_numpy_globals()
+]
 
 _installed = False
 

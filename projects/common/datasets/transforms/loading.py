@@ -3,10 +3,10 @@ from typing import Optional
 
 import mmcv
 import numpy as np
+from mmcv.transforms import LoadImageFromFile
 from mmengine import fileio
 from mmengine.logging import print_log
 
-from mmdet.datasets.transforms import LoadImageFromFile
 from mmdet.registry import TRANSFORMS
 
 
@@ -35,7 +35,7 @@ def check_image_bytes(img_bytes: bytes, filename: str) -> None:
 
 @TRANSFORMS.register_module()
 class SafeLoadImageFromFile(LoadImageFromFile):
-    """:class:`mmdet.datasets.transforms.LoadImageFromFile` that checks files.
+    """:class:`mmcv.transforms.LoadImageFromFile` that checks files.
 
     With ``skip_bad=True`` (training) a corrupt, truncated or unreadable
     image is skipped: a warning with the file and the running count of

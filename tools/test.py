@@ -10,13 +10,11 @@ The metric comes from the config's ``test_evaluator``: COCO's 12 numbers,
 PIDray's easy/hard/hidden/overall AP, ExDark's AP per lighting type.
 """
 import argparse
-import os
 import os.path as osp
 import warnings
 from copy import deepcopy
 
 from mmengine import ConfigDict
-from mmengine.config import DictAction
 from mmengine.runner import Runner
 
 import projects.common  # noqa: F401  registers modules, fixes torch.load
@@ -24,8 +22,9 @@ from mmdet.engine.hooks.utils import trigger_visualization_hook
 from mmdet.evaluation import DumpDetResults
 from mmdet.registry import RUNNERS
 from mmdet.utils import setup_cache_size_limit_of_dynamo
-from projects.common.utils import (UserInputError, check_dataset_paths,
-                                   load_config, run_cli,
+from projects.common.utils import (UserInputError, add_runner_args,
+                                   check_dataset_paths, load_config,
+                                   parse_runner_args, run_cli,
                                    setup_cpu_distributed)
 
 
@@ -34,9 +33,6 @@ def parse_args():
         description='MMDet test (and eval) a model')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument(
-        '--work-dir',
-        help='the directory to save the file containing evaluation metrics')
     parser.add_argument(
         '--out',
         type=str,
@@ -49,23 +45,9 @@ def parse_args():
         'are saved')
     parser.add_argument(
         '--wait-time', type=float, default=2, help='the interval of show (s)')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, xxx=yyy; lists as key="[a,b]" or '
-        'key=a,b; nested lists/tuples as key="[(a,b),(c,d)]"; no spaces')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
     parser.add_argument('--tta', action='store_true')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    add_runner_args(parser)
+    return parse_runner_args(parser)
 
 
 def _add_tta(cfg):

@@ -12,21 +12,20 @@ machine without GPUs the processes use the gloo backend).
 import argparse
 import os
 
-from mmengine.config import DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import projects.common  # noqa: F401  registers modules, fixes torch.load
 from mmdet.utils import setup_cache_size_limit_of_dynamo
-from projects.common.utils import (UserInputError, check_dataset_paths,
-                                   load_config, run_cli,
+from projects.common.utils import (UserInputError, add_runner_args,
+                                   check_dataset_paths, load_config,
+                                   parse_runner_args, run_cli,
                                    setup_cpu_distributed)
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Train a detector')
     parser.add_argument('config', help='train config file path')
-    parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
         '--amp',
         action='store_true',
@@ -44,23 +43,8 @@ def parse_args():
         const='auto',
         help='resume from this checkpoint, or, without a value, from the '
         'latest checkpoint in the work directory')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, xxx=yyy; lists as key="[a,b]" or '
-        'key=a,b; nested lists/tuples as key="[(a,b),(c,d)]"; no spaces')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    # torch>=2.0's launcher passes --local-rank
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    add_runner_args(parser)
+    return parse_runner_args(parser)
 
 
 def main():

@@ -33,7 +33,7 @@ def _resumable_checkpoint():
         optimizer={'state': {}, 'param_groups': [{'lr': 0.1}]},
         param_schedulers=[{'last_step': 3}],
         extra=dict(arr=np.arange(3, dtype=np.float32),
-                   scalar=np.float32(2.0), history=HistoryBuffer([1, 2])))
+                   scalar=np.float32(2.0), history=HistoryBuffer([1, 2], [1, 1])))
 
 
 def test_mmengine_checkpoint_loads_weights_only(tmp_path):

@@ -73,6 +73,9 @@ class UnsafeCheckpointError(pickle.UnpicklingError):
 
 def _refusal_message(filename: str, error: Exception) -> str:
     text = str(error)
+    detail = re.search(r'WeightsUnpickler error:\s*(.+?)(\n\n|$)', text,
+                       re.DOTALL)
+    detail = detail.group(1).strip() if detail else text.strip()
     match = re.search(r'GLOBAL ([\w.]+)', text)
     culprit = match.group(1) if match else 'an object outside the allow-list'
     return (
@@ -84,7 +87,7 @@ def _refusal_message(filename: str, error: Exception) -> str:
         'weights (torch.save({"state_dict": ckpt["state_dict"]}, path) in a '
         'trusted session), or add the type with '
         'torch.serialization.add_safe_globals([...]) before loading. '
-        f'torch said: {text.splitlines()[0] if text else error!r}')
+        f'torch said: {detail}')
 
 
 def safe_torch_load(filename: str, map_location: Optional[object] = None):

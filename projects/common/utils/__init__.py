@@ -1,9 +1,11 @@
 """Small helpers shared by the tools and several methods."""
-from .config_setup import UserInputError, load_config, run_cli
+from .config_setup import (UserInputError, add_runner_args, load_config,
+                           parse_runner_args, run_cli)
 from .dataset_check import DatasetNotFoundError, check_dataset_paths
 from .launch import setup_cpu_distributed
 
 __all__ = [
-    'DatasetNotFoundError', 'UserInputError', 'check_dataset_paths',
-    'load_config', 'run_cli', 'setup_cpu_distributed'
+    'DatasetNotFoundError', 'UserInputError', 'add_runner_args',
+    'check_dataset_paths', 'load_config', 'parse_runner_args', 'run_cli',
+    'setup_cpu_distributed'
 ]

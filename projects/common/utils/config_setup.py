@@ -1,13 +1,43 @@
-"""What tools/train.py and tools/test.py do to a config before the run."""
+"""What tools/train.py and tools/test.py share: arguments, config set-up
+and the handling of errors a user can fix."""
+import argparse
+import os
 import os.path as osp
 import sys
 from typing import Callable, Optional
 
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 
 
 class UserInputError(ValueError):
     """Bad input a user can fix (a path, a field, an argument)."""
+
+
+def add_runner_args(parser: argparse.ArgumentParser) -> None:
+    """The arguments mmdetection's train.py and test.py both take:
+    ``--work-dir``, ``--cfg-options``, ``--launcher`` and ``--local-rank``."""
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, xxx=yyy; lists as key="[a,b]" or '
+        'key=a,b; nested lists/tuples as key="[(a,b),(c,d)]"; no spaces')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    # torch>=2.0's launcher passes --local-rank
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def parse_runner_args(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """Parse, and export ``LOCAL_RANK`` as torch's launcher would."""
+    args = parser.parse_args()
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
 
 
 def load_config(path: str, cfg_options: Optional[dict], launcher: str,
@@ -18,7 +48,7 @@ def load_config(path: str, cfg_options: Optional[dict], launcher: str,
     if not osp.isfile(path):
         raise UserInputError(
             f'Config "{path}" does not exist. Fix: pass a file under '
-            'configs/, e.g. configs/toy/dino-4scale_r18_1xb8-600i_toy.py')
+            'configs/, e.g. configs/toy/dino-4scale_r18_1xb8-400i_toy.py')
     cfg = Config.fromfile(path)
     cfg.launcher = launcher
     if cfg_options:

@@ -10,7 +10,7 @@ import pytest
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SHARED_DATA = osp.normpath(osp.join(ROOT, '..', 'shared', 'data'))
 TOY_CONFIG = osp.join(ROOT, 'configs', 'toy',
-                      'dino-4scale_r18_1xb8-400i_toy.py')
+                      'dino-4scale_r18_1xb8-500i_toy.py')
 
 
 def pytest_addoption(parser):

@@ -40,6 +40,9 @@ def _numpy_globals() -> List[object]:
     return found
 
 
+_BUILTIN_STATISTICS = ('min', 'max', 'current', 'mean')
+
+
 def history_buffer_getattr(owner: object, name: str) -> object:
     """The only ``getattr`` a checkpoint may call while unpickling.
 
@@ -49,7 +52,10 @@ def history_buffer_getattr(owner: object, name: str) -> object:
     ``numpy.ndarray.tofile``), so this stand-in is registered under the name
     ``builtins.getattr`` and resolves only those methods.
     """
-    if owner is HistoryBuffer and name in HistoryBuffer._statistics_methods:
+    # The class fills its registry on first use, so a fresh process only
+    # knows the built-in statistics.
+    allowed = set(_BUILTIN_STATISTICS) | set(HistoryBuffer._statistics_methods)
+    if owner is HistoryBuffer and name in allowed:
         return getattr(HistoryBuffer, name)
     raise pickle.UnpicklingError(
         f'GLOBAL builtins.getattr on ({owner!r}, {name!r}) is not allowed: '

@@ -48,7 +48,7 @@ def load_config(path: str, cfg_options: Optional[dict], launcher: str,
     if not osp.isfile(path):
         raise UserInputError(
             f'Config "{path}" does not exist. Fix: pass a file under '
-            'configs/, e.g. configs/toy/dino-4scale_r18_1xb8-400i_toy.py')
+            'configs/, e.g. configs/toy/dino-4scale_r18_1xb8-500i_toy.py')
     cfg = Config.fromfile(path)
     cfg.launcher = launcher
     if cfg_options:

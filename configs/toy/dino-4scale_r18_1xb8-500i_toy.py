@@ -89,7 +89,7 @@ model = dict(
             ])),
     test_cfg=dict(max_per_img=100))
 
-max_iters = 400
+max_iters = 500
 train_cfg = dict(
     type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
 val_cfg = dict(type='ValLoop')

@@ -6,6 +6,8 @@ import signal
 
 import torch
 
+from projects.common.engine.checkpoint_compat import safe_torch_load
+
 from conftest import TOY_CONFIG, run_tool, toy_options
 
 
@@ -23,8 +25,7 @@ def _options(toy_data):
 
 
 def _weights(path):
-    return torch.load(path, map_location='cpu',
-                      weights_only=True)['state_dict']
+    return safe_torch_load(path, map_location='cpu')['state_dict']
 
 
 def test_kill_and_resume_matches_uninterrupted(toy_data, tmp_path):

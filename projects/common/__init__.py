@@ -5,6 +5,6 @@ Importing this package registers everything in mmdet's registries and makes
 mmengine's checkpoint loading work under torch>=2.6 (see
 :mod:`projects.common.engine.checkpoint_compat`).
 """
-from . import datasets, engine, evaluation  # noqa: F401  (registration)
+from . import datasets, engine, evaluation, models  # noqa: F401  (registration)
 
-__all__ = ['datasets', 'engine', 'evaluation']
+__all__ = ['datasets', 'engine', 'evaluation', 'models']

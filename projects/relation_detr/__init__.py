@@ -1,0 +1,13 @@
+"""Relation-DETR (ECCV 2024) for MMDetection 3.x."""
+from .relation_detr import RelationDETR
+from .relation_detr_head import RelationDETRHead
+from .relation_detr_layers import (PositionRelationEmbedding,
+                                   RelationDetrTransformerDecoder,
+                                   RelationDetrTransformerEncoder,
+                                   box_relation_encoding)
+
+__all__ = [
+    'RelationDETR', 'RelationDETRHead', 'RelationDetrTransformerEncoder',
+    'RelationDetrTransformerDecoder', 'PositionRelationEmbedding',
+    'box_relation_encoding'
+]

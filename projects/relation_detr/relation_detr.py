@@ -1,0 +1,183 @@
+"""Relation-DETR detector.
+
+Hou et al., `Relation DETR: Exploring Explicit Position Relation Prior for
+Object Detection <https://arxiv.org/abs/2407.11699>`_ (ECCV 2024); official
+code https://github.com/xiuqhou/Relation-DETR.
+"""
+import copy
+from typing import Dict, Optional, Tuple
+
+import torch
+from mmengine.model import bias_init_with_prob
+from torch import Tensor, nn
+
+from mmdet.models.detectors import DINO
+from mmdet.models.layers import SinePositionalEncoding
+from mmdet.registry import MODELS
+from mmdet.structures import OptSampleList
+from projects.common.models import select_topk_proposals, use_auto_msda
+from .relation_detr_layers import (RelationDetrTransformerDecoder,
+                                   RelationDetrTransformerEncoder)
+
+
+@MODELS.register_module()
+class RelationDETR(DINO):
+    """Relation-DETR: DINO with explicit position relation.
+
+    Deviations from :class:`mmdet.models.DINO` (one line each below, marked
+    ``Relation-DETR:``): memory fusion after the encoder, conditional query
+    position scaling and the position-relation attention bias in the decoder
+    (:mod:`.relation_detr_layers`), and a training-only hybrid branch of
+    ``num_hybrid_queries`` queries selected by their own encoder heads and
+    decoded by the same decoder without relation nor mask, trained with
+    one-to-many matching in :class:`RelationDETRHead`.
+
+    Args:
+        num_hybrid_queries (int): Queries of the hybrid branch. Defaults to
+            1500.
+        *args, **kwargs: As :class:`mmdet.models.DINO`.
+    """
+
+    def __init__(self, *args, num_hybrid_queries: int = 1500,
+                 **kwargs) -> None:
+        self.num_hybrid_queries = num_hybrid_queries
+        super().__init__(*args, **kwargs)
+
+    def _init_layers(self) -> None:
+        self.positional_encoding = SinePositionalEncoding(
+            **self.positional_encoding)
+        # Relation-DETR: memory fusion / query scale + position relation
+        self.encoder = RelationDetrTransformerEncoder(**self.encoder)
+        self.decoder = RelationDetrTransformerDecoder(**self.decoder)
+        # compiled deformable attention where it exists, PyTorch otherwise
+        use_auto_msda(self.encoder)
+        use_auto_msda(self.decoder)
+        self.embed_dims = self.encoder.embed_dims
+        self.query_embedding = nn.Embedding(self.num_queries, self.embed_dims)
+        if self.positional_encoding.num_feats * 2 != self.embed_dims:
+            raise ValueError('positional_encoding.num_feats must be half of '
+                             f'embed_dims ({self.embed_dims})')
+        self.level_embed = nn.Parameter(
+            torch.Tensor(self.num_feature_levels, self.embed_dims))
+        self.memory_trans_fc = nn.Linear(self.embed_dims, self.embed_dims)
+        self.memory_trans_norm = nn.LayerNorm(self.embed_dims)
+        # Relation-DETR: the hybrid branch's queries and encoder heads
+        self.hybrid_query_embedding = nn.Embedding(self.num_hybrid_queries,
+                                                   self.embed_dims)
+        self.hybrid_cls_branch = nn.Linear(self.embed_dims,
+                                           self.bbox_head.num_classes)
+        self.hybrid_reg_branch = copy.deepcopy(
+            self.bbox_head.reg_branches[-1])
+
+    def init_weights(self) -> None:
+        super().init_weights()
+        # Relation-DETR initialises the new parts as the official code does
+        nn.init.normal_(self.query_embedding.weight)
+        nn.init.normal_(self.hybrid_query_embedding.weight)
+        nn.init.constant_(self.hybrid_cls_branch.bias,
+                          bias_init_with_prob(0.01))
+        nn.init.constant_(self.hybrid_reg_branch[-1].weight, 0)
+        nn.init.constant_(self.hybrid_reg_branch[-1].bias, 0)
+        for module in self.encoder.memory_fusion.modules():
+            if hasattr(module, 'reset_parameters'):
+                module.reset_parameters()
+        self.decoder.position_relation_embedding.pos_proj[0].reset_parameters()
+        for mlp in (self.decoder.ref_point_head, self.decoder.query_scale):
+            for layer in mlp.layers:
+                nn.init.xavier_uniform_(layer.weight)
+                nn.init.zeros_(layer.bias)
+
+    def pre_decoder(
+        self,
+        memory: Tensor,
+        memory_mask: Tensor,
+        spatial_shapes: Tensor,
+        batch_data_samples: OptSampleList = None,
+    ) -> Tuple[Dict, Dict]:
+        """Select the top-k encoder tokens as queries (DINO), plus, when
+        training, the hybrid branch's own top-k."""
+        bs = memory.shape[0]
+        output_memory, output_proposals = self.gen_encoder_output_proposals(
+            memory, memory_mask, spatial_shapes)
+        num_layers = self.decoder.num_layers
+        enc_scores, enc_boxes, reference_unact = select_topk_proposals(
+            output_memory, output_proposals,
+            self.bbox_head.cls_branches[num_layers],
+            self.bbox_head.reg_branches[num_layers], self.num_queries)
+        query = self.query_embedding.weight[None].expand(bs, -1, -1)
+        decoder_inputs_dict = dict(memory=memory)
+        head_inputs_dict = dict()
+        if self.training:
+            dn_label_query, dn_bbox_query, dn_mask, dn_meta = \
+                self.dn_query_generator(batch_data_samples)
+            query = torch.cat([dn_label_query, query], dim=1)
+            reference_unact = torch.cat([dn_bbox_query, reference_unact],
+                                        dim=1)
+            # Relation-DETR: hybrid queries from separate encoder heads
+            hybrid_scores, hybrid_boxes, hybrid_unact = select_topk_proposals(
+                output_memory, output_proposals, self.hybrid_cls_branch,
+                self.hybrid_reg_branch, self.num_hybrid_queries)
+            decoder_inputs_dict.update(
+                hybrid_query=self.hybrid_query_embedding.weight[None].expand(
+                    bs, -1, -1),
+                hybrid_reference_points=hybrid_unact.sigmoid())
+            head_inputs_dict = dict(
+                enc_outputs_class=enc_scores,
+                enc_outputs_coord=enc_boxes,
+                dn_meta=dn_meta,
+                hybrid_enc_outputs_class=hybrid_scores,
+                hybrid_enc_outputs_coord=hybrid_boxes)
+        else:
+            dn_mask = None
+        decoder_inputs_dict.update(
+            query=query,
+            reference_points=reference_unact.sigmoid(),
+            dn_mask=dn_mask)
+        return decoder_inputs_dict, head_inputs_dict
+
+    def forward_decoder(self,
+                        query: Tensor,
+                        memory: Tensor,
+                        memory_mask: Tensor,
+                        reference_points: Tensor,
+                        spatial_shapes: Tensor,
+                        level_start_index: Tensor,
+                        valid_ratios: Tensor,
+                        dn_mask: Optional[Tensor] = None,
+                        hybrid_query: Optional[Tensor] = None,
+                        hybrid_reference_points: Optional[Tensor] = None,
+                        **kwargs) -> Dict:
+        """Decode the (denoising +) matching queries with position relation
+        and, when training, the hybrid queries without it."""
+        shared = dict(
+            value=memory,
+            key_padding_mask=memory_mask,
+            spatial_shapes=spatial_shapes,
+            level_start_index=level_start_index,
+            valid_ratios=valid_ratios,
+            reg_branches=self.bbox_head.reg_branches)
+        hidden_states, references = self.decoder(
+            query=query,
+            self_attn_mask=dn_mask,
+            reference_points=reference_points,
+            **shared,
+            **kwargs)
+        outputs = dict(hidden_states=hidden_states, references=list(references))
+        if self.training:
+            # keep the label embedding in the graph when a batch has no
+            # ground truth (no denoising query), as DINO does
+            outputs['hidden_states'] = hidden_states + \
+                self.dn_query_generator.label_embedding.weight[0, 0] * 0.0
+            # Relation-DETR: the hybrid pass, same decoder, no relation/mask
+            hybrid_states, hybrid_refs = self.decoder(
+                query=hybrid_query,
+                self_attn_mask=None,
+                reference_points=hybrid_reference_points,
+                skip_relation=True,
+                **shared,
+                **kwargs)
+            outputs.update(
+                hybrid_hidden_states=hybrid_states,
+                hybrid_references=list(hybrid_refs))
+        return outputs
+

@@ -1,0 +1,213 @@
+"""Encoder, decoder and position relation of Relation-DETR.
+
+Hou et al., `Relation DETR: Exploring Explicit Position Relation Prior for
+Object Detection <https://arxiv.org/abs/2407.11699>`_ (ECCV 2024); official
+code https://github.com/xiuqhou/Relation-DETR. Each class extends mmdet's
+DINO counterpart; the comments name what differs.
+"""
+from typing import Optional
+
+import torch
+from torch import Tensor, nn
+
+from mmdet.models.layers import (DeformableDetrTransformerEncoder,
+                                 DinoTransformerDecoder, MLP,
+                                 coordinate_to_encoding, inverse_sigmoid)
+
+
+class RelationDetrTransformerEncoder(DeformableDetrTransformerEncoder):
+    """Deformable encoder followed by memory fusion.
+
+    Relation-DETR: the encoder input and the outputs of all layers are
+    concatenated and fused by Linear -> ReLU -> Linear -> LayerNorm; the
+    fused memory feeds both the query selection and the decoder.
+    """
+
+    def _init_layers(self) -> None:
+        super()._init_layers()
+        self.memory_fusion = nn.Sequential(
+            nn.Linear((self.num_layers + 1) * self.embed_dims,
+                      self.embed_dims), nn.ReLU(inplace=True),
+            nn.Linear(self.embed_dims, self.embed_dims),
+            nn.LayerNorm(self.embed_dims))
+
+    def forward(self, query: Tensor, query_pos: Tensor,
+                key_padding_mask: Tensor, spatial_shapes: Tensor,
+                level_start_index: Tensor, valid_ratios: Tensor,
+                **kwargs) -> Tensor:
+        reference_points = self.get_encoder_reference_points(
+            spatial_shapes, valid_ratios, device=query.device)
+        outputs = [query]
+        for layer in self.layers:
+            query = layer(
+                query=query,
+                query_pos=query_pos,
+                key_padding_mask=key_padding_mask,
+                spatial_shapes=spatial_shapes,
+                level_start_index=level_start_index,
+                valid_ratios=valid_ratios,
+                reference_points=reference_points,
+                **kwargs)
+            outputs.append(query)
+        return self.memory_fusion(torch.cat(outputs, -1))
+
+
+def box_relation_encoding(src_boxes: Tensor, tgt_boxes: Tensor,
+                          eps: float = 1e-5) -> Tensor:
+    """Pairwise geometry of two box sets (normalised cx, cy, w, h).
+
+    For source i and target j: ``log(|dx| / w_i + 1)``, ``log(|dy| / h_i +
+    1)``, ``log(w_i / w_j)``, ``log(h_i / h_j)`` (with ``eps`` added to the
+    sizes).
+
+    Args:
+        src_boxes (Tensor): (bs, n, 4).
+        tgt_boxes (Tensor): (bs, m, 4).
+
+    Returns:
+        Tensor: (bs, n, m, 4).
+    """
+    src_xy, src_wh = src_boxes[..., None, :2], src_boxes[..., None, 2:]
+    tgt_xy, tgt_wh = tgt_boxes[..., None, :, :2], tgt_boxes[..., None, :, 2:]
+    delta_xy = torch.log((src_xy - tgt_xy).abs() / (src_wh + eps) + 1.0)
+    delta_wh = torch.log((src_wh + eps) / (tgt_wh + eps))
+    return torch.cat([delta_xy, delta_wh], -1)
+
+
+def sine_encoding(values: Tensor, num_feats: int, temperature: float,
+                  scale: float) -> Tensor:
+    """Sinusoidal encoding of each value along the last dim.
+
+    Every value gets ``num_feats`` channels: ``num_feats // 2`` frequencies
+    ``temperature ** (2t / num_feats)``, each as (sin, cos) side by side.
+
+    Args:
+        values (Tensor): (..., k).
+
+    Returns:
+        Tensor: (..., k * num_feats).
+    """
+    t = torch.arange(num_feats // 2, dtype=torch.float32, device=values.device)
+    freqs = temperature**(2 * t / num_feats)
+    angles = values[..., None] * scale / freqs
+    return torch.stack((angles.sin(), angles.cos()), -1).flatten(-3)
+
+
+class PositionRelationEmbedding(nn.Module):
+    """Attention bias from the relative geometry of two box sets.
+
+    Relation-DETR §3.2: the pairwise encoding of
+    :func:`box_relation_encoding`, embedded by :func:`sine_encoding` (no
+    gradient), projected per head by a 1x1 convolution with ReLU.
+
+    Args:
+        embed_dims (int): Channels per geometric term. Defaults to 16.
+        num_heads (int): Attention heads, one bias map each. Defaults to 8.
+        temperature (float): Sine temperature. Defaults to 10000.
+        scale (float): Multiplier of the geometric terms. Defaults to 100.
+    """
+
+    def __init__(self,
+                 embed_dims: int = 16,
+                 num_heads: int = 8,
+                 temperature: float = 10000.,
+                 scale: float = 100.) -> None:
+        super().__init__()
+        self.embed_dims = embed_dims
+        self.temperature = temperature
+        self.scale = scale
+        # Sequential keeps the official key names (pos_proj.0.*)
+        self.pos_proj = nn.Sequential(
+            nn.Conv2d(embed_dims * 4, num_heads, kernel_size=1),
+            nn.ReLU(inplace=True))
+
+    def forward(self, src_boxes: Tensor, tgt_boxes: Tensor) -> Tensor:
+        """(bs, n, 4), (bs, m, 4) -> (bs, num_heads, n, m) non-negative."""
+        with torch.no_grad():
+            relation = box_relation_encoding(src_boxes, tgt_boxes)
+            embed = sine_encoding(relation, self.embed_dims,
+                                  self.temperature, self.scale)
+            embed = embed.permute(0, 3, 1, 2)
+        return self.pos_proj(embed)
+
+
+class RelationDetrTransformerDecoder(DinoTransformerDecoder):
+    """DINO decoder with conditional position scaling and position relation.
+
+    Relation-DETR deviations from :class:`DinoTransformerDecoder`:
+
+    * from layer 1 on, the query position is multiplied by
+      ``query_scale(query)`` (an MLP of the previous layer's output);
+    * from layer 1 on, self-attention gets a float bias: the position
+      relation between the boxes predicted by the previous two layers
+      (layer 1 uses the initial references as the older set), -inf where
+      the denoising mask blocks;
+    * ``skip_relation=True`` (the hybrid one-to-many pass) keeps the plain
+      mask.
+    """
+
+    def _init_layers(self) -> None:
+        super()._init_layers()
+        self.query_scale = MLP(self.embed_dims, self.embed_dims,
+                               self.embed_dims, 2)
+        num_heads = self.layer_cfg['self_attn_cfg']['num_heads']
+        self.position_relation_embedding = PositionRelationEmbedding(
+            16, num_heads)
+
+    def forward(self,
+                query: Tensor,
+                value: Tensor,
+                key_padding_mask: Tensor,
+                self_attn_mask: Optional[Tensor],
+                reference_points: Tensor,
+                spatial_shapes: Tensor,
+                level_start_index: Tensor,
+                valid_ratios: Tensor,
+                reg_branches: nn.ModuleList,
+                skip_relation: bool = False,
+                **kwargs):
+        """Same contract as :meth:`DinoTransformerDecoder.forward` (returns
+        the normalised hidden states of every layer and the references
+        before each layer plus the last refined one)."""
+        intermediate, intermediate_refs = [], [reference_points]
+        attn_mask = self_attn_mask
+        previous_boxes = reference_points
+        scale = torch.cat([valid_ratios, valid_ratios], -1)[:, None]
+        for lid, layer in enumerate(self.layers):
+            reference_input = reference_points[:, :, None] * scale
+            query_pos = self.ref_point_head(
+                coordinate_to_encoding(reference_input[:, :, 0, :],
+                                       num_feats=self.embed_dims // 2))
+            if lid > 0:  # Relation-DETR: conditional position scaling
+                query_pos = query_pos * self.query_scale(query)
+            query = layer(
+                query,
+                query_pos=query_pos,
+                value=value,
+                key_padding_mask=key_padding_mask,
+                self_attn_mask=attn_mask,
+                spatial_shapes=spatial_shapes,
+                level_start_index=level_start_index,
+                valid_ratios=valid_ratios,
+                reference_points=reference_input,
+                **kwargs)
+            hidden = self.norm(query)
+            reference_unact = inverse_sigmoid(reference_points, eps=1e-3)
+            new_reference = (reg_branches[lid](query) +
+                             reference_unact).sigmoid()
+            intermediate.append(hidden)
+            intermediate_refs.append(new_reference)
+            if not skip_relation and lid < self.num_layers - 1:
+                # Relation-DETR: bias of the next self-attention from the
+                # boxes this layer predicts (what the head outputs)
+                with torch.no_grad():
+                    boxes = (reg_branches[lid](hidden) +
+                             reference_unact).sigmoid()
+                attn_mask = self.position_relation_embedding(
+                    previous_boxes, boxes).flatten(0, 1)
+                if self_attn_mask is not None:
+                    attn_mask = attn_mask.masked_fill(self_attn_mask,
+                                                      float('-inf'))
+                previous_boxes = boxes
+            reference_points = new_reference.detach()
+        return torch.stack(intermediate), torch.stack(intermediate_refs)

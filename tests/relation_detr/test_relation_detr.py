@@ -1,0 +1,178 @@
+"""Relation-DETR detector, head and layers (mmdet's DINO test pattern)."""
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.structures import InstanceData
+
+import projects.common  # noqa: F401
+import projects.relation_detr  # noqa: F401
+from mmdet.models.layers import coordinate_to_encoding
+from mmdet.registry import MODELS
+from mmdet.structures import DetDataSample
+from mmdet.utils import register_all_modules
+from projects.relation_detr.relation_detr_layers import (
+    PositionRelationEmbedding, box_relation_encoding, sine_encoding)
+
+from conftest import ROOT
+
+TOY = osp.join(ROOT, 'configs', 'relation_detr',
+               'relation-detr_r18_1xb8-500i_toy.py')
+
+
+def _model(**overrides):
+    register_all_modules()
+    cfg = Config.fromfile(TOY)
+    cfg.model.update(overrides)
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    return model
+
+
+def _samples(boxes_per_image):
+    samples = []
+    for boxes in boxes_per_image:
+        sample = DetDataSample(metainfo=dict(
+            img_shape=(128, 128), batch_input_shape=(128, 128),
+            pad_shape=(128, 128), ori_shape=(128, 128),
+            scale_factor=(1.0, 1.0)))
+        boxes = torch.tensor(boxes, dtype=torch.float32).reshape(-1, 4)
+        sample.gt_instances = InstanceData(
+            bboxes=boxes, labels=torch.arange(len(boxes)) % 3)
+        samples.append(sample)
+    return samples
+
+
+def test_losses_with_empty_and_one_ground_truth():
+    model = _model()
+    model.train()
+    images = torch.rand(1, 3, 128, 128)
+    losses = model.loss(images, _samples([[]]))
+    hybrid = [k for k in losses if k.startswith('hybrid_')]
+    assert 'hybrid_loss_cls' in hybrid and 'hybrid_enc_loss_iou' in hybrid
+    for key, value in losses.items():
+        if 'cls' in key:
+            assert value.item() > 0, key
+        else:  # no ground truth: no box loss, no denoising target
+            assert value.item() == 0, key
+    losses = model.loss(images, _samples([[[10, 20, 60, 90]]]))
+    for key, value in losses.items():
+        assert value.item() > 0, key
+
+
+def test_backward_reaches_every_trained_part():
+    model = _model()
+    model.train()
+    losses = model.loss(torch.rand(2, 3, 128, 128),
+                        _samples([[[10, 20, 60, 90]],
+                                  [[5, 5, 40, 40], [60, 60, 120, 110]]]))
+    sum(v for k, v in losses.items() if 'loss' in k).backward()
+    for name in ('encoder.memory_fusion.0.weight',
+                 'decoder.query_scale.layers.0.weight',
+                 'decoder.position_relation_embedding.pos_proj.0.weight',
+                 'hybrid_query_embedding.weight', 'hybrid_cls_branch.weight',
+                 'hybrid_reg_branch.0.weight',
+                 'dn_query_generator.label_embedding.weight'):
+        grad = dict(model.named_parameters())[name].grad
+        assert grad is not None and grad.abs().sum() > 0, name
+
+
+def test_predict_uses_only_the_primary_branch():
+    model = _model()
+    model.eval()
+    with torch.no_grad():
+        results = model.predict(torch.rand(2, 3, 128, 128),
+                                _samples([[], []]), rescale=True)
+    assert len(results) == 2
+    assert results[0].pred_instances.bboxes.shape == (100, 4)
+    assert results[0].pred_instances.scores.shape == (100, )
+
+
+def test_relation_bias_masks_denoising_and_skips_hybrid():
+    model = _model()
+    model.train()
+    captured = []
+
+    def grab(module, args, kwargs):
+        captured.append(kwargs.get('attn_mask'))
+
+    handles = [layer.self_attn.register_forward_pre_hook(grab,
+                                                         with_kwargs=True)
+               for layer in model.decoder.layers]
+    model.loss(torch.rand(1, 3, 128, 128),
+               _samples([[[10, 20, 60, 90], [70, 70, 120, 120]]]))
+    for handle in handles:
+        handle.remove()
+    layers = model.decoder.num_layers
+    primary, hybrid = captured[:layers], captured[layers:]
+    dn_mask = primary[0]
+    assert dn_mask.dtype == torch.bool and dn_mask.dim() == 2
+    heads = model.decoder.layers[0].self_attn.num_heads
+    for bias in primary[1:]:
+        assert bias.shape == (heads, *dn_mask.shape)
+        assert torch.isneginf(bias[:, dn_mask]).all()
+        assert torch.isfinite(bias[:, ~dn_mask]).all()
+        assert (bias[:, ~dn_mask] >= 0).all()  # ReLU
+    assert all(mask is None for mask in hybrid)
+
+
+def test_box_relation_encoding_values():
+    src = torch.tensor([[[0.5, 0.5, 0.2, 0.1]]])
+    tgt = torch.tensor([[[0.6, 0.3, 0.4, 0.1], [0.5, 0.5, 0.2, 0.1]]])
+    rel = box_relation_encoding(src, tgt)
+    assert rel.shape == (1, 1, 2, 4)
+    eps = 1e-5
+    expected = torch.tensor([
+        torch.log(torch.tensor(0.1 / (0.2 + eps) + 1)),
+        torch.log(torch.tensor(0.2 / (0.1 + eps) + 1)),
+        torch.log(torch.tensor((0.2 + eps) / (0.4 + eps))),
+        torch.log(torch.tensor((0.1 + eps) / (0.1 + eps)))
+    ])
+    torch.testing.assert_close(rel[0, 0, 0], expected)
+    torch.testing.assert_close(rel[0, 0, 1], torch.zeros(4), atol=1e-6,
+                               rtol=0)
+
+
+def test_sine_encoding_is_the_decoder_query_encoding():
+    """With exchanged x/y it equals mmdet's coordinate_to_encoding, so one
+    formula serves both the relation and DINO's query positions."""
+    coords = torch.rand(2, 7, 4)
+    ours = sine_encoding(coords, 128, 10000, 2 * torch.pi)
+    ours = torch.cat([ours[..., 128:256], ours[..., :128], ours[..., 256:]],
+                     -1)
+    torch.testing.assert_close(ours, coordinate_to_encoding(coords, 128))
+
+
+def test_position_relation_gradient_only_reaches_projection():
+    module = PositionRelationEmbedding(16, 8)
+    src = torch.rand(2, 5, 4, requires_grad=True)
+    tgt = torch.rand(2, 6, 4, requires_grad=True)
+    bias = module(src, tgt)
+    assert bias.shape == (2, 8, 5, 6) and (bias >= 0).all()
+    bias.sum().backward()
+    assert src.grad is None and tgt.grad is None
+    assert module.pos_proj[0].weight.grad is not None
+    assert sum(p.numel() for p in module.parameters()) == 64 * 8 + 8
+
+
+@pytest.mark.parametrize('name', [
+    'relation-detr_r50_8xb2-12e_coco.py', 'relation-detr_r50_8xb2-24e_coco.py',
+    'relation-detr_r50_8xb2-12e_pidray.py',
+    'relation-detr_r50_8xb2-12e_exdark.py',
+    'relation-detr_r18_1xb8-500i_toy.py'
+])
+def test_configs_build(name):
+    register_all_modules()
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', 'relation_detr', name))
+    assert cfg.auto_scale_lr.base_batch_size > 0
+    model = MODELS.build(cfg.model)
+    assert type(model).__name__ == 'RelationDETR'
+    if 'r50' in name:
+        assert cfg.model.num_queries == 900
+        assert cfg.model.num_hybrid_queries == 1500
+        assert cfg.param_scheduler[0]['milestones'] == (
+            [20] if '24e' in name else [10])
+        assert cfg.model.positional_encoding.temperature == 10000
+        assert cfg.model.data_preprocessor.pad_size_divisor == 32

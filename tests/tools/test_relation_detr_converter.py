@@ -1,0 +1,108 @@
+"""tools/model_converters/relation_detr_to_mmdet.py against the official
+checkpoint's key names and shapes (tests/fixtures, written down from the
+official R50 model of xiuqhou/Relation-DETR at b485955)."""
+import importlib.util
+import os.path as osp
+
+import pytest
+import torch
+
+from conftest import ROOT, run_tool
+
+CONVERTER = osp.join(ROOT, 'tools', 'model_converters',
+                     'relation_detr_to_mmdet.py')
+FIXTURE = osp.join(ROOT, 'tests', 'fixtures',
+                   'relation_detr_r50_official_keys.txt')
+CONFIG = osp.join(ROOT, 'configs', 'relation_detr',
+                  'relation-detr_r50_8xb2-12e_coco.py')
+
+
+def _converter():
+    spec = importlib.util.spec_from_file_location('rd_converter', CONVERTER)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _official(fill=None):
+    """A state dict with the official names and shapes."""
+    state = {}
+    generator = torch.Generator().manual_seed(0)
+    for line in open(FIXTURE):
+        key, shape = line.split()
+        dims = [int(d) for d in shape.split(',')]
+        state[key] = (torch.empty(dims) if fill is None else
+                      torch.randn(dims, generator=generator))
+    return state
+
+
+@pytest.fixture(scope='module')
+def model_state():
+    return _converter().build_model_state(CONFIG)
+
+
+def test_every_official_key_maps_with_the_right_shape(model_state):
+    module = _converter()
+    official = _official()
+    assert len(official) == 595
+    converted, unplaced = module.convert_state_dict(
+        official, class_rows=module.COCO_CATEGORY_IDS)
+    assert unplaced == []
+    assert module.check_against_model(converted, model_state) == []
+    assert set(converted) == set(model_state)
+    assert converted['bbox_head.cls_branches.6.weight'].shape == (80, 256)
+    assert converted['dn_query_generator.label_embedding.weight'].shape == \
+        (80, 256)
+
+
+def test_class_rows_follow_coco_ids():
+    module = _converter()
+    official = _official(fill='random')
+    converted, _ = module.convert_state_dict(
+        official, class_rows=module.COCO_CATEGORY_IDS)
+    from mmdet.datasets import CocoDataset
+    assert len(module.COCO_CATEGORY_IDS) == len(
+        CocoDataset.METAINFO['classes']) == 80
+    # mmdet class 11 (stop sign) is COCO id 13; class 0 (person) is id 1
+    head = official['transformer.decoder.class_head.3.weight']
+    torch.testing.assert_close(
+        converted['bbox_head.cls_branches.3.weight'][11], head[13])
+    torch.testing.assert_close(
+        converted['bbox_head.cls_branches.3.weight'][0], head[1])
+    # norms of the decoder layer are reordered (norm2 comes first)
+    torch.testing.assert_close(
+        converted['decoder.layers.2.norms.0.weight'],
+        official['transformer.decoder.layers.2.norm2.weight'])
+    torch.testing.assert_close(
+        converted['neck.extra_convs.0.conv.weight'],
+        official['neck.convs.3.0.weight'])
+
+
+def test_problems_are_listed(model_state):
+    module = _converter()
+    official = _official()
+    official['transformer.mystery.weight'] = torch.empty(3)
+    del official['transformer.decoder.query_scale.layers.1.bias']
+    converted, unplaced = module.convert_state_dict(
+        official, class_rows=module.COCO_CATEGORY_IDS)
+    assert unplaced == ['transformer.mystery.weight']
+    problems = module.check_against_model(converted, model_state)
+    assert problems == [
+        'model key left unfilled: decoder.query_scale.layers.1.bias']
+
+
+def test_cli_writes_a_loadable_checkpoint(tmp_path):
+    src = str(tmp_path / 'official.pth')
+    torch.save({'model': _official(fill='random')}, src)
+    dst = str(tmp_path / 'out' / 'converted.pth')
+    result = run_tool([CONVERTER, src, dst, '--config', CONFIG])
+    assert result.returncode == 0, result.stderr[-3000:]
+    checkpoint = torch.load(dst, map_location='cpu', weights_only=True)
+    assert checkpoint['meta']['dataset_meta']['classes'][0] == 'person'
+    assert len(checkpoint['state_dict']) == 648
+    # a broken file gives no output
+    broken = {'model': {'transformer.unknown': torch.zeros(1)}}
+    torch.save(broken, src)
+    bad_dst = str(tmp_path / 'bad.pth')
+    result = run_tool([CONVERTER, src, bad_dst, '--config', CONFIG])
+    assert result.returncode == 1 and not osp.exists(bad_dst)

@@ -1,19 +1,19 @@
 # Relation-DETR shrunk for CPU training on the toy shapes (128 px): a
-# from-scratch ResNet-18, 3+3 layers, 100 queries + 200 hybrid queries;
+# from-scratch ResNet-18, 3+3 layers, 100 queries + 100 hybrid queries;
 # one process, batch 8. Used by `make demo`.
 _base_ = [
-    '../_base_/datasets/toy_detection.py', '../_base_/default_runtime.py'
+    '../_base_/datasets/toy_detection.py', '../_base_/schedules/toy_500i.py'
 ]
 custom_imports = dict(
     imports=['projects.common', 'projects.relation_detr'],
     allow_failed_imports=False)
 
-embed_dims = 256
+embed_dims = 128
 num_levels = 4
 model = dict(
     type='RelationDETR',
     num_queries=100,
-    num_hybrid_queries=200,
+    num_hybrid_queries=100,
     with_box_refine=True,
     as_two_stage=True,
     data_preprocessor=dict(
@@ -91,16 +91,7 @@ model = dict(
             ])),
     test_cfg=dict(max_per_img=100))
 
-max_iters = 500
-train_cfg = dict(
-    type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
-
 optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=2e-4, weight_decay=1e-4),
-    clip_grad=dict(max_norm=0.1, norm_type=2),
     paramwise_cfg=dict(
         custom_keys={
             'sampling_offsets.bias': dict(lr_mult=0.1, decay_mult=0.0),
@@ -108,25 +99,3 @@ optim_wrapper = dict(
             'norm': dict(decay_mult=0.0),
             'bias': dict(decay_mult=0.0),
         }))
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,
-         end=50),
-    dict(
-        type='MultiStepLR',
-        begin=0,
-        end=max_iters,
-        by_epoch=False,
-        milestones=[int(max_iters * 0.85)],
-        gamma=0.1)
-]
-
-default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=20),
-    checkpoint=dict(
-        type='CheckpointHook', by_epoch=False, interval=max_iters,
-        max_keep_ckpts=1))
-log_processor = dict(by_epoch=False)
-randomness = dict(seed=0)
-
-# 1 process x 8 images. --auto-scale-lr scales lr linearly to your batch.
-auto_scale_lr = dict(enable=False, base_batch_size=8)

@@ -2,7 +2,9 @@
 # training on the toy shapes (128 px). A from-scratch ResNet-18, a 256-d
 # transformer (mmdet's DINO decoder assumes 256) with 3+3 layers and 100
 # queries; one process, batch 8.
-_base_ = ['../_base_/datasets/toy_detection.py', '../_base_/default_runtime.py']
+_base_ = [
+    '../_base_/datasets/toy_detection.py', '../_base_/schedules/toy_500i.py'
+]
 
 embed_dims = 256
 num_levels = 4
@@ -88,36 +90,3 @@ model = dict(
                 dict(type='IoUCost', iou_mode='giou', weight=2.0)
             ])),
     test_cfg=dict(max_per_img=100))
-
-max_iters = 500
-train_cfg = dict(
-    type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
-
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=2e-4, weight_decay=1e-4),
-    clip_grad=dict(max_norm=0.1, norm_type=2))
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,
-         end=50),
-    dict(
-        type='MultiStepLR',
-        begin=0,
-        end=max_iters,
-        by_epoch=False,
-        milestones=[int(max_iters * 0.85)],
-        gamma=0.1)
-]
-
-default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=20),
-    checkpoint=dict(
-        type='CheckpointHook', by_epoch=False, interval=max_iters,
-        max_keep_ckpts=1))
-log_processor = dict(by_epoch=False)
-randomness = dict(seed=0)
-
-# 1 process x 8 images. --auto-scale-lr scales lr linearly to your batch.
-auto_scale_lr = dict(enable=False, base_batch_size=8)

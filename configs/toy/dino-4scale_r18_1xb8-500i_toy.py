@@ -1,5 +1,5 @@
-# The embedded default of `make demo`: mmdet's own DINO, shrunk for CPU
-# training on the toy shapes (128 px). A from-scratch ResNet-18, a 256-d
+# mmdet's own DINO, shrunk for CPU training on the toy shapes (128 px): the
+# baseline of the toy data (and the model of the tool tests). A from-scratch ResNet-18, a 256-d
 # transformer (mmdet's DINO decoder assumes 256) with 3+3 layers and 100
 # queries; one process, batch 8.
 _base_ = [

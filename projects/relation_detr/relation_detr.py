@@ -82,10 +82,16 @@ class RelationDETR(DINO):
             if hasattr(module, 'reset_parameters'):
                 module.reset_parameters()
         self.decoder.position_relation_embedding.pos_proj[0].reset_parameters()
+        # official MLPs (box branches, ref_point_head, query_scale) are
+        # xavier with zero bias; mmdet leaves the hidden box layers default
+        hidden = [layer for branch in (*self.bbox_head.reg_branches,
+                                       self.hybrid_reg_branch)
+                  for layer in branch[:-1] if isinstance(layer, nn.Linear)]
         for mlp in (self.decoder.ref_point_head, self.decoder.query_scale):
-            for layer in mlp.layers:
-                nn.init.xavier_uniform_(layer.weight)
-                nn.init.zeros_(layer.bias)
+            hidden.extend(mlp.layers)
+        for layer in hidden:
+            nn.init.xavier_uniform_(layer.weight)
+            nn.init.zeros_(layer.bias)
 
     def pre_decoder(
         self,

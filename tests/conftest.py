@@ -11,6 +11,8 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SHARED_DATA = osp.normpath(osp.join(ROOT, '..', 'shared', 'data'))
 TOY_CONFIG = osp.join(ROOT, 'configs', 'toy',
                       'dino-4scale_r18_1xb8-500i_toy.py')
+RELATION_TOY_CONFIG = osp.join(ROOT, 'configs', 'relation_detr',
+                               'relation-detr_r18_1xb8-500i_toy.py')
 
 
 def pytest_addoption(parser):

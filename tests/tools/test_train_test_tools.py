@@ -4,7 +4,7 @@ import glob
 import os.path as osp
 import pickle
 
-from conftest import TOY_CONFIG, run_tool, toy_options
+from conftest import RELATION_TOY_CONFIG, TOY_CONFIG, run_tool, toy_options
 
 
 def test_train_then_test_prints_coco_map(toy_data, tmp_path):
@@ -59,7 +59,7 @@ def test_two_process_training_on_cpu(toy_data, tmp_path):
     work = str(tmp_path / 'dist')
     result = run_tool(
         ['-m', 'torch.distributed.run', '--nproc_per_node', '2',
-         '--master_port', '29533', 'tools/train.py', TOY_CONFIG,
+         '--master_port', '29533', 'tools/train.py', RELATION_TOY_CONFIG,
          '--launcher', 'pytorch', '--work-dir', work] +
         toy_options(toy_data, **{'train_cfg.max_iters': 3,
                                  'train_dataloader.batch_size': 2,

@@ -134,3 +134,6 @@ def test_select_topk_proposals():
     torch.testing.assert_close(scores.max(-1)[0], best)
     assert boxes.requires_grad and not unact.requires_grad
     torch.testing.assert_close(unact.sigmoid(), boxes.detach())
+    # fewer tokens than requested (small images): keep them all
+    scores, boxes, _ = select_topk_proposals(memory, proposals, cls, reg, 15)
+    assert scores.shape == (2, 10, 3) and boxes.shape == (2, 10, 4)

@@ -81,16 +81,18 @@ def test_pidray_metric_needs_subset(tmp_path):
 def test_exdark_metric_ap_per_lighting_type(tmp_path):
     classes = ExDarkDataset.METAINFO['classes']
     objs = [[(1, [10, 10, 30, 30])], [(11, [40, 40, 30, 30])],
-            [(5, [5, 5, 50, 50])]]
-    lights = {1: dict(light=1), 2: dict(light=1), 3: dict(light=10)}
+            [(5, [5, 5, 50, 50])], []]
+    lights = {1: dict(light=1), 2: dict(light=1), 3: dict(light=10),
+              4: dict(light=5)}
     path = _write(tmp_path / 'test.json', objs, classes, extra=lights)
     metric = ExDarkMetric(ann_file=path, metric='bbox')
     metric.dataset_meta = ExDarkDataset.METAINFO
     samples = [_sample(1, objs[0]), _sample(2, objs[1]),
-               _sample(3, objs[2], shift=0.5)]
+               _sample(3, objs[2], shift=0.5), _sample(4, [(2, [1, 1, 9, 9])])]
     metric.process({}, samples)
-    result = metric.evaluate(3)
+    result = metric.evaluate(4)
     assert result['coco/light_Low_bbox_mAP'] == pytest.approx(1.0)
     assert result['coco/light_Twilight_bbox_mAP'] == pytest.approx(0.0)
     assert 'coco/light_Ambient_bbox_mAP' not in result  # no such image
+    assert 'coco/light_Weak_bbox_mAP' not in result  # no ground truth
     assert 0 < result['coco/bbox_mAP'] < 1

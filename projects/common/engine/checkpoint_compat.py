@@ -32,7 +32,12 @@ def _numpy_globals() -> List[object]:
         from numpy._core import multiarray
     except ImportError:  # pragma: no cover - numpy 1.x
         from numpy.core import multiarray
-    found = [multiarray._reconstruct, multiarray.scalar, np.ndarray, np.dtype]
+    found = [np.ndarray, np.dtype]
+    # numpy 2 renamed numpy.core to numpy._core: a checkpoint names these
+    # functions after the numpy that wrote it, so accept both names.
+    for name in ('_reconstruct', 'scalar'):
+        for module in ('numpy.core.multiarray', 'numpy._core.multiarray'):
+            found.append((getattr(multiarray, name), f'{module}.{name}'))
     # Each concrete dtype has its own class (numpy.dtypes.Float64DType, ...).
     found.extend(type(np.dtype(code)) for code in np.typecodes['All']
                  if code not in 'MmOV')

@@ -4,7 +4,6 @@ import io
 from collections import defaultdict
 from typing import Dict, List, Sequence
 
-import numpy as np
 from mmengine.logging import MMLogger
 
 from mmdet.datasets.api_wrappers import COCOeval
@@ -68,14 +67,21 @@ class ExDarkMetric(CocoMetric):
             if coco_dt is None:
                 ap, ap50 = 0.0, 0.0
             else:
+                # the same settings as the overall figure (CocoMetric)
                 evaluator = COCOeval(coco_gt, coco_dt, 'bbox')
                 evaluator.params.catIds = self.cat_ids
                 evaluator.params.imgIds = sorted(groups[light])
+                evaluator.params.maxDets = list(self.proposal_nums)
+                evaluator.params.iouThrs = self.iou_thrs
                 with contextlib.redirect_stdout(io.StringIO()):
                     evaluator.evaluate()
                     evaluator.accumulate()
                     evaluator.summarize()
-                ap, ap50 = (max(float(v), 0.0) for v in evaluator.stats[:2])
+                ap, ap50 = (float(v) for v in evaluator.stats[:2])
+            if ap < 0:  # no ground truth box under this light
+                lines.append(f'  {light:>2} {name:<9} images='
+                             f'{len(groups[light]):>5}  no ground truth')
+                continue
             metrics[f'light_{name}_bbox_mAP'] = round(ap, 3)
             metrics[f'light_{name}_bbox_mAP_50'] = round(ap50, 3)
             lines.append(f'  {light:>2} {name:<9} images={len(groups[light]):>5}'

@@ -22,6 +22,12 @@ class RNGStateHook(Hook):
     Numpy's state is left alone on purpose: mmengine replays the skipped
     batches through the data pipeline, which advances numpy's generator (used
     by the transforms) exactly as the interrupted run did.
+
+    Only single-process runs are restored: mmengine saves checkpoints from
+    rank 0 alone, so the other ranks' states are not in the file; a
+    distributed run resumes with mmengine's fresh seeds, as without this
+    hook. Validation that runs after a checkpoint may also draw from the
+    generator; runs that validate between checkpoints are not bit-exact.
     """
 
     priority = 'VERY_LOW'
@@ -33,13 +39,18 @@ class RNGStateHook(Hook):
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         state = dict(torch=torch.get_rng_state(), python=random.getstate())
         if torch.cuda.is_available() and torch.cuda.is_initialized():
-            state['cuda'] = torch.cuda.get_rng_state_all()
+            state['cuda'] = torch.cuda.get_rng_state()  # current device
         checkpoint[self._KEY] = state
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         # Only a resumed training run restores; `load_from` for fine-tuning
         # or testing keeps the fresh seed.
         if getattr(runner, '_resume', False):
+            if runner.world_size > 1:
+                runner.logger.info(
+                    'RNGStateHook: distributed run, RNG states not restored '
+                    '(only rank 0 saves checkpoints).')
+                return
             self._pending = checkpoint.get(self._KEY)
 
     def before_train_iter(self, runner, batch_idx: int,
@@ -47,8 +58,10 @@ class RNGStateHook(Hook):
         if self._pending is None:
             return
         state, self._pending = self._pending, None
-        torch.set_rng_state(state['torch'])
+        # resume maps the checkpoint to the run's device; RNG states must be
+        # CPU byte tensors
+        torch.set_rng_state(state['torch'].cpu())
         version, internal, gauss = state['python']
         random.setstate((version, tuple(internal), gauss))
         if 'cuda' in state and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all(state['cuda'])
+            torch.cuda.set_rng_state(state['cuda'].cpu())

@@ -11,6 +11,7 @@ $(STAMP): requirements.txt setup.py tools/misc/setup_venv.sh
 	touch $(STAMP)
 
 demo: venv
+	$(PY) tools/misc/check_env.py
 	$(PY) tools/misc/run_demo.py
 
 test: venv

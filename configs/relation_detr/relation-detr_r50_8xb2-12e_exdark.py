@@ -1,27 +1,16 @@
-# Relation-DETR, ResNet-50, 12 epochs on ExDark (12 classes, low light).
-# Model and schedule are the COCO recipe's; the data layout is that of
-# configs/_base_/datasets/exdark_detection.py. Testing prints COCO AP and AP
-# per lighting type.
-_base_ = './relation-detr_r50_8xb2-12e_coco.py'
+# Relation-DETR, ResNet-50, 12 epochs on ExDark (12 classes, low light): the
+# COCO recipe on configs/_base_/datasets/exdark_detection.py. Testing prints
+# COCO AP and AP per lighting type.
+_base_ = [
+    '../_base_/datasets/exdark_detection.py', '../_base_/default_runtime.py',
+    '../_base_/relation-detr_r50_12e.py'
+]
+custom_imports = dict(
+    imports=['projects.common', 'projects.relation_detr'],
+    allow_failed_imports=False)
 
-data_root = 'data/exdark/'
 model = dict(bbox_head=dict(num_classes=12))
-
+train_pipeline = {{_base_.detr_train_pipeline}}
 train_dataloader = dict(
     dataset=dict(
-        type='ExDarkDataset',
-        data_root=data_root,
-        ann_file='annotations/exdark_train.json',
-        data_prefix=dict(img='images/')))
-val_dataloader = dict(
-    dataset=dict(
-        type='ExDarkDataset',
-        data_root=data_root,
-        ann_file='annotations/exdark_test.json',
-        data_prefix=dict(img='images/')))
-test_dataloader = val_dataloader
-val_evaluator = dict(
-    type='ExDarkMetric',
-    ann_file=data_root + 'annotations/exdark_test.json',
-    per_light=True)
-test_evaluator = val_evaluator
+        filter_cfg=dict(filter_empty_gt=True), pipeline=train_pipeline))

@@ -5,18 +5,21 @@ CVPR 2023 (arXiv:2303.08810). Official code: rayleizhu/BiFormer
 (``models/biformer.py`` and the detection wrapper
 ``object_detection/models_mm/biformer_mm.py``).
 """
+import os
+import os.path as osp
 from typing import Dict, Optional, Sequence, Tuple, Union
+from urllib.parse import urlparse
 
 import torch
 from mmcv.cnn import build_norm_layer
 from mmengine.logging import print_log
 from mmengine.model import BaseModule
 from mmengine.model.weight_init import trunc_normal_
-from mmengine.runner.checkpoint import CheckpointLoader
 from torch import Tensor, nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmdet.registry import MODELS
+from projects.common.utils import load_state_dict_file
 from .biformer_layers import BiFormerBlock, LayerNorm2d
 from .checkpoint import convert_official_biformer, is_official_biformer
 
@@ -52,9 +55,10 @@ class BiFormer(BaseModule):
             (official detection default).
         with_cp (bool): Activation checkpointing per block.
         attn_impl (str): BRA path, ``'fast'`` or ``'reference'``.
-        init_cfg (dict, optional): ``dict(type='Pretrained', checkpoint=...)``
-            loads a converted checkpoint or directly an official ImageNet one
-            (converted in memory).
+        init_cfg (dict, optional): ``dict(type='Pretrained', checkpoint=...,
+            file_name=None, prefix=None)`` loads a converted checkpoint or
+            directly an official ImageNet one (converted in memory); a URL
+            is downloaded once to torch's hub cache as ``file_name``.
     """
     arch_zoo = {
         'tiny': dict(depths=[2, 2, 8, 2], embed_dims=[64, 128, 256, 512],
@@ -165,20 +169,12 @@ class BiFormer(BaseModule):
         official detection code.
         """
         cfg = self.init_cfg or {}
-        if cfg.get('type') != 'Pretrained':
-            self.apply(self._official_init)
-            return
         self.apply(self._official_init)
-        ckpt = CheckpointLoader.load_checkpoint(
-            cfg['checkpoint'], map_location='cpu', logger='current')
+        if cfg.get('type') != 'Pretrained':
+            return
+        source = cfg['checkpoint']
+        state = load_state_dict_file(self._fetch(source, cfg.get('file_name')))
         prefix = cfg.get('prefix')
-        state = ckpt
-        for key in ('state_dict', 'model'):
-            if isinstance(state, dict) and key in state:
-                state = state[key]
-                break
-        state = {k[len('module.'):] if k.startswith('module.') else k: v
-                 for k, v in state.items()}
         if prefix:
             prefix = prefix if prefix.endswith('.') else prefix + '.'
             state = {k[len(prefix):]: v for k, v in state.items()
@@ -190,12 +186,33 @@ class BiFormer(BaseModule):
         missing = [k for k in missing if not k.startswith('extra_norms.')]
         if missing or unexpected:
             raise KeyError(
-                f"BiFormer: checkpoint {cfg['checkpoint']} does not fit "
-                f'this backbone: missing {missing[:8]} ({len(missing)}), '
-                f'unexpected {unexpected[:8]} ({len(unexpected)}). Check '
-                f"arch, or convert it with "
-                f'tools/model_converters/biformer_to_mmdet.py.')
-        print_log(f"BiFormer: loaded {cfg['checkpoint']}", logger='current')
+                f'BiFormer: checkpoint {source} does not fit this backbone: '
+                f'missing {missing[:8]} ({len(missing)}), unexpected '
+                f'{unexpected[:8]} ({len(unexpected)}). Check arch (and '
+                f'prefix for a detector checkpoint).')
+        print_log(f'BiFormer: loaded {source}', logger='current')
+
+    @staticmethod
+    def _fetch(source: str, file_name: Optional[str] = None) -> str:
+        """Local path of ``source``; URLs are downloaded once into torch's
+        hub cache under ``file_name`` (the official OneDrive links all end
+        in ``/content``, so the name must come from the config)."""
+        if not source.startswith(('http://', 'https://')):
+            if not osp.isfile(source):
+                raise FileNotFoundError(
+                    f'BiFormer: init_cfg.checkpoint {source} does not exist; '
+                    f'download the official ImageNet weights (see '
+                    f'projects/biformer/README.md) or fix the path.')
+            return source
+        name = file_name or osp.basename(urlparse(source).path)
+        cache = osp.join(torch.hub.get_dir(), 'checkpoints')
+        path = osp.join(cache, name)
+        if not osp.isfile(path):
+            os.makedirs(cache, exist_ok=True)
+            print_log(f'BiFormer: downloading {source} to {path}',
+                      logger='current')
+            torch.hub.download_url_to_file(source, path, progress=True)
+        return path
 
     def _freeze_stages(self) -> None:
         for i in range(self.frozen_stages + 1):

@@ -16,7 +16,6 @@ model built from ``--config`` stays unfilled or gets the wrong shape. The
 output is written atomically: a failure leaves no file.
 """
 import argparse
-import os
 import os.path as osp
 import re
 import sys
@@ -180,14 +179,9 @@ def build_model_state(config: str) -> Dict[str, torch.Tensor]:
 
 
 def load_official(path: str) -> Dict[str, torch.Tensor]:
-    # weights_only: an official checkpoint is tensors only
-    checkpoint = torch.load(path, map_location='cpu', weights_only=True)
-    if 'model' in checkpoint and isinstance(checkpoint['model'], dict):
-        checkpoint = checkpoint['model']
-    if not all(isinstance(v, torch.Tensor) for v in checkpoint.values()):
-        raise ValueError(f'{path}: not a state dict (expected tensors, '
-                         'bare or under "model")')
-    return checkpoint
+    """The official state dict, bare or under ``'model'`` (weights only)."""
+    from projects.common.utils import load_state_dict_file
+    return load_state_dict_file(path, wrappers=('model', ))
 
 
 def main(argv=None) -> int:
@@ -231,10 +225,8 @@ def main(argv=None) -> int:
     meta = dict(converted_from=osp.basename(args.src), config=args.config)
     if class_rows is not None:
         meta['dataset_meta'] = dict(CocoDataset.METAINFO)
-    os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
-    tmp = args.dst + '.tmp'
-    torch.save(dict(state_dict=converted, meta=meta), tmp)
-    os.replace(tmp, args.dst)
+    from projects.common.utils import save_checkpoint_atomic
+    save_checkpoint_atomic(dict(state_dict=converted, meta=meta), args.dst)
     print(f'{len(official)} official keys -> {len(converted)} keys in '
           f'{args.dst}')
     return 0

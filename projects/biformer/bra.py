@@ -27,8 +27,10 @@ numbers (``attn_impl``):
 ``'fast'`` (default)
     visits the routed regions one chunk at a time with an online
     (streaming) softmax, so only ``chunk`` regions' keys and values and
-    their logits exist at once. The result equals the reference up to
-    floating-point rounding; forward peak memory no longer grows with k.
+    their logits exist at once; in training its backward recomputes each
+    step from the saved row log-sum-exp (as FlashAttention does) instead of
+    storing it. The result equals the reference up to floating-point
+    rounding; peak memory no longer grows with k.
 """
 from typing import Optional, Tuple
 
@@ -74,54 +76,38 @@ def routed_attention_reference(q: Tensor, k: Tensor, v: Tensor,
     return out.transpose(1, 2).reshape(n, r, t, m, dv)
 
 
-def routed_attention_streaming(q: Tensor,
-                               k: Tensor,
-                               v: Tensor,
-                               index: Tensor,
-                               scale: float,
-                               chunk: int = 1) -> Tensor:
-    """Routed attention without the topk-fold copy of keys and values.
+def _gather(kh: Tensor, vh: Tensor, ids: Tensor) -> Tuple[Tensor, Tensor]:
+    """Keys and values of the regions ``ids`` (B, c) as (B, m, c*T, d)."""
+    b, c = ids.shape
+    _, m, t, d = kh.shape
+    k_sel = kh[ids.reshape(-1)].view(b, c, m, t, d)
+    v_sel = vh[ids.reshape(-1)].view(b, c, m, t, -1)
+    if c == 1:
+        return k_sel.squeeze(1), v_sel.squeeze(1)
+    return (k_sel.transpose(1, 2).reshape(b, m, c * t, d),
+            v_sel.transpose(1, 2).reshape(b, m, c * t, -1))
 
-    The routed regions are visited ``chunk`` at a time; an online softmax
-    (running row maximum, running normaliser, rescaled accumulator) makes
-    the result equal to one softmax over all routed keys.
 
-    Args and returns as :func:`routed_attention_reference`, plus
-    ``chunk`` (int): routed regions processed per step.
+def _scatter_add(grad: Tensor, target: Tensor, ids: Tensor) -> None:
+    """Add per-region gradients (B, m, c*T, d) into ``target`` rows ``ids``
+    (the inverse of :func:`_gather`)."""
+    b, c = ids.shape
+    _, m, t, d = target.shape
+    if c > 1:
+        grad = grad.view(b, m, c, t, d).transpose(1, 2)
+    target.index_add_(0, ids.reshape(-1), grad.reshape(b * c, m, t, d))
+
+
+def _streaming_forward(qh: Tensor, kh: Tensor, vh: Tensor, flat: Tensor,
+                       chunk: int) -> Tuple[Tensor, Tensor]:
+    """Online-softmax attention over the routed regions.
+
+    Returns the output (B, m, T, dv) and the row log-sum-exp (B, m, T, 1).
     """
-    n, r, t, m, d = q.shape
-    dv = v.shape[-1]
-    topk = index.shape[-1]
-    # heads-first layouts, so every gathered region is a contiguous block
-    qh = (q * scale).reshape(n * r, t, m, d).transpose(1, 2)
-    kh = k.reshape(n * r, t, m, d).transpose(1, 2).contiguous()
-    vh = v.reshape(n * r, t, m, dv).transpose(1, 2).contiguous()
-    # region indices into the flattened (N * R) axis
-    offset = torch.arange(n, device=index.device).view(n, 1, 1) * r
-    flat = (index + offset).reshape(n * r, topk)
-
-    if topk <= chunk:
-        # One step: PyTorch's fused attention, which does not materialise
-        # the (T x topk*T) logits either (q is already scaled).
-        k_sel = kh[flat.reshape(-1)].view(n * r, topk, m, t, d)
-        v_sel = vh[flat.reshape(-1)].view(n * r, topk, m, t, dv)
-        k_sel = k_sel.transpose(1, 2).reshape(n * r, m, topk * t, d)
-        v_sel = v_sel.transpose(1, 2).reshape(n * r, m, topk * t, dv)
-        out = F.scaled_dot_product_attention(qh, k_sel, v_sel, scale=1.0)
-        return out.transpose(1, 2).reshape(n, r, t, m, dv)
-
     row_max = denom = acc = None
-    for start in range(0, topk, chunk):
-        ids = flat[:, start:start + chunk]
-        c = ids.shape[1]
-        k_sel = kh[ids.reshape(-1)].view(n * r, c, m, t, d)
-        v_sel = vh[ids.reshape(-1)].view(n * r, c, m, t, dv)
-        if c > 1:
-            k_sel = k_sel.transpose(1, 2).reshape(n * r, m, c * t, d)
-            v_sel = v_sel.transpose(1, 2).reshape(n * r, m, c * t, dv)
-        else:
-            k_sel, v_sel = k_sel.squeeze(1), v_sel.squeeze(1)
-        logits = qh @ k_sel.transpose(-1, -2)  # (NR, m, T, c*T)
+    for start in range(0, flat.shape[1], chunk):
+        k_sel, v_sel = _gather(kh, vh, flat[:, start:start + chunk])
+        logits = qh @ k_sel.transpose(-1, -2)  # (B, m, T, c*T)
         step_max = logits.amax(dim=-1, keepdim=True)
         new_max = step_max if row_max is None else torch.maximum(
             row_max, step_max)
@@ -138,7 +124,78 @@ def routed_attention_streaming(q: Tensor,
                 (acc * correction).flatten(0, 1), probs.flatten(0, 1),
                 v_sel.flatten(0, 1)).view_as(acc)
         row_max = new_max
-    out = acc / denom
+    return acc / denom, row_max + denom.log()
+
+
+class _StreamingRoutedAttention(torch.autograd.Function):
+    """Streaming routed attention whose backward recomputes each step's
+    logits from the saved log-sum-exp instead of keeping them, so training
+    memory does not grow with top-k either (the FlashAttention recipe)."""
+
+    @staticmethod
+    def forward(ctx, qh, kh, vh, flat, chunk):
+        out, lse = _streaming_forward(qh, kh, vh, flat, chunk)
+        ctx.save_for_backward(qh, kh, vh, flat, out, lse)
+        ctx.chunk = chunk
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        qh, kh, vh, flat, out, lse = ctx.saved_tensors
+        grad_out = grad_out.contiguous()
+        delta = (grad_out * out).sum(dim=-1, keepdim=True)
+        grad_q = torch.zeros_like(qh)
+        grad_k = torch.zeros_like(kh)
+        grad_v = torch.zeros_like(vh)
+        for start in range(0, flat.shape[1], ctx.chunk):
+            ids = flat[:, start:start + ctx.chunk]
+            k_sel, v_sel = _gather(kh, vh, ids)
+            probs = (qh @ k_sel.transpose(-1, -2) - lse).exp_()
+            _scatter_add(probs.transpose(-1, -2) @ grad_out, grad_v, ids)
+            grad_logits = probs * (grad_out @ v_sel.transpose(-1, -2) -
+                                   delta)
+            grad_q += grad_logits @ k_sel
+            _scatter_add(grad_logits.transpose(-1, -2) @ qh, grad_k, ids)
+        return grad_q, grad_k, grad_v, None, None
+
+
+def routed_attention_streaming(q: Tensor,
+                               k: Tensor,
+                               v: Tensor,
+                               index: Tensor,
+                               scale: float,
+                               chunk: int = 1) -> Tensor:
+    """Routed attention without the topk-fold copy of keys and values.
+
+    The routed regions are visited ``chunk`` at a time; an online softmax
+    (running row maximum, running normaliser, rescaled accumulator) makes
+    the result equal to one softmax over all routed keys. With gradients,
+    the backward pass recomputes each step instead of storing it.
+
+    Args and returns as :func:`routed_attention_reference`, plus
+    ``chunk`` (int): routed regions processed per step.
+    """
+    n, r, t, m, d = q.shape
+    dv = v.shape[-1]
+    topk = index.shape[-1]
+    # heads-first layouts, so every gathered region is a contiguous block
+    qh = (q * scale).reshape(n * r, t, m, d).transpose(1, 2).contiguous()
+    kh = k.reshape(n * r, t, m, d).transpose(1, 2).contiguous()
+    vh = v.reshape(n * r, t, m, dv).transpose(1, 2).contiguous()
+    # region indices into the flattened (N * R) axis
+    offset = torch.arange(n, device=index.device).view(n, 1, 1) * r
+    flat = (index + offset).reshape(n * r, topk)
+
+    if topk <= chunk:
+        # One step: PyTorch's fused attention, which does not materialise
+        # the (T x topk*T) logits either (q is already scaled).
+        k_sel, v_sel = _gather(kh, vh, flat)
+        out = F.scaled_dot_product_attention(qh, k_sel, v_sel, scale=1.0)
+    elif torch.is_grad_enabled() and (qh.requires_grad or kh.requires_grad
+                                      or vh.requires_grad):
+        out = _StreamingRoutedAttention.apply(qh, kh, vh, flat, chunk)
+    else:
+        out = _streaming_forward(qh, kh, vh, flat, chunk)[0]
     return out.transpose(1, 2).reshape(n, r, t, m, dv)
 
 

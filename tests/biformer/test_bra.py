@@ -117,3 +117,20 @@ def test_bad_settings_are_clear_errors():
         BiLevelRoutingAttention(16, num_heads=3)
     with pytest.raises(ValueError, match='attn_impl'):
         BiLevelRoutingAttention(16, num_heads=2, attn_impl='cuda')
+
+
+@pytest.mark.parametrize('chunk', [1, 3])
+def test_streaming_backward_is_exact(chunk):
+    """The recomputing backward of the fast path, in float64."""
+    g = torch.Generator().manual_seed(2)
+    q = torch.randn(2, 9, 6, 3, 8, generator=g, dtype=torch.float64,
+                    requires_grad=True)
+    k = torch.randn(2, 9, 6, 3, 8, generator=g, dtype=torch.float64,
+                    requires_grad=True)
+    v = torch.randn(2, 9, 6, 3, 5, generator=g, dtype=torch.float64,
+                    requires_grad=True)
+    index = torch.stack(
+        [torch.randperm(9, generator=g)[:4] for _ in range(18)]).view(2, 9, 4)
+    assert torch.autograd.gradcheck(
+        lambda q, k, v: routed_attention_streaming(q, k, v, index, 0.3,
+                                                   chunk), (q, k, v))

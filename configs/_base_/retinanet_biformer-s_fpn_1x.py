@@ -6,29 +6,18 @@
 # with a static loss scale of 512. Dataset configs add a dataset base.
 _base_ = [
     'mmdet::_base_/models/retinanet_r50_fpn.py',
-    './schedules/schedule_1x.py'
+    './schedules/schedule_1x.py', './models/biformer-s.py'
 ]
 
 model = dict(
     backbone=dict(
         _delete_=True,
-        type='BiFormer',
-        arch='small',
-        n_win=16,
-        auto_pad=True,
-        drop_path_rate=0.2,
+        **_base_.biformer_s,
         # Deviation: the official backbone returns all 4 stages and the FPN
         # skips the first (start_level=1, find_unused_parameters=True). Not
         # computing stage 1's output norm is the same network without
         # unused parameters.
-        out_indices=(1, 2, 3),
-        norm_eval=True,
-        # the official ImageNet-1k checkpoint, converted when loaded
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint='https://api.onedrive.com/v1.0/shares/'
-            's!AkBbczdRlZvChHDyM-x9KWRBZ832/root/content',
-            file_name='biformer_small_in1k.pth')),
+        out_indices=(1, 2, 3)),
     neck=dict(in_channels=[128, 256, 512], start_level=0))
 
 optim_wrapper = dict(

@@ -7,7 +7,8 @@
 _base_ = [
     'mmdet::_base_/models/mask-rcnn_r50_fpn.py',
     '../_base_/datasets/coco_instance.py',
-    '../_base_/schedules/schedule_1x.py', '../_base_/default_runtime.py'
+    '../_base_/schedules/schedule_1x.py', '../_base_/default_runtime.py',
+    '../_base_/models/biformer-s.py'
 ]
 custom_imports = dict(
     imports=['projects.common', 'projects.biformer'],
@@ -15,19 +16,7 @@ custom_imports = dict(
 
 model = dict(
     backbone=dict(
-        _delete_=True,
-        type='BiFormer',
-        arch='small',
-        n_win=16,
-        auto_pad=True,
-        drop_path_rate=0.2,
-        out_indices=(0, 1, 2, 3),
-        norm_eval=True,
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint='https://api.onedrive.com/v1.0/shares/'
-            's!AkBbczdRlZvChHDyM-x9KWRBZ832/root/content',
-            file_name='biformer_small_in1k.pth')),
+        _delete_=True, **_base_.biformer_s, out_indices=(0, 1, 2, 3)),
     neck=dict(in_channels=[64, 128, 256, 512]))
 
 optim_wrapper = dict(

@@ -3,11 +3,4 @@
 _base_ = './retinanet_biformer-s_fpn_8xb2-1x_coco.py'
 
 model = dict(
-    backbone=dict(
-        arch='base',
-        drop_path_rate=0.3,
-        init_cfg=dict(
-            checkpoint='https://api.onedrive.com/v1.0/shares/'
-            's!AkBbczdRlZvChHI_XPhoadjaNxtO/root/content',
-            file_name='biformer_base_in1k.pth')),
-    neck=dict(in_channels=[192, 384, 768]))
+    backbone=_base_.biformer_b, neck=dict(in_channels=[192, 384, 768]))

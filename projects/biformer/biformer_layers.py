@@ -13,7 +13,7 @@ from mmcv.cnn.bricks import DropPath
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
-from .bra import BiLevelRoutingAttention
+from .bra import BiLevelRoutingAttention, lepe_conv
 
 
 class LayerNorm2d(nn.LayerNorm):
@@ -60,12 +60,7 @@ class AttentionLePE(BaseModule):
         self.scale = (embed_dims // num_heads)**-0.5
         self.qkv = nn.Linear(embed_dims, 3 * embed_dims, bias=False)
         self.proj = nn.Linear(embed_dims, embed_dims)
-        self.lepe = nn.Conv2d(
-            embed_dims,
-            embed_dims,
-            side_dwconv,
-            padding=side_dwconv // 2,
-            groups=embed_dims) if side_dwconv > 0 else None
+        self.lepe = lepe_conv(embed_dims, side_dwconv)
 
     def forward(self, x: Tensor) -> Tensor:
         """Args: x (Tensor): (N, H, W, C). Returns: (N, H, W, C)."""

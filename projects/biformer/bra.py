@@ -199,6 +199,19 @@ def routed_attention_streaming(q: Tensor,
     return out.transpose(1, 2).reshape(n, r, t, m, dv)
 
 
+def lepe_conv(embed_dims: int, kernel_size: int) -> Optional[nn.Conv2d]:
+    """The depthwise conv of BiFormer's local context enhancement (LCE /
+    LePE); None when ``kernel_size`` is 0."""
+    if kernel_size <= 0:
+        return None
+    return nn.Conv2d(
+        embed_dims,
+        embed_dims,
+        kernel_size,
+        padding=kernel_size // 2,
+        groups=embed_dims)
+
+
 @MODELS.register_module()
 class BiLevelRoutingAttention(BaseModule):
     """Bi-level routing attention on NHWC maps (BiFormer, CVPR 2023).
@@ -263,12 +276,7 @@ class BiLevelRoutingAttention(BaseModule):
         self.chunk = max(1, int(chunk))
         # one projection to [q | k | v], as the official QKVLinear
         self.qkv = nn.Linear(embed_dims, 2 * self.qk_dims + embed_dims)
-        self.lepe = nn.Conv2d(
-            embed_dims,
-            embed_dims,
-            side_dwconv,
-            padding=side_dwconv // 2,
-            groups=embed_dims) if side_dwconv > 0 else None
+        self.lepe = lepe_conv(embed_dims, side_dwconv)
         self.wo = nn.Linear(embed_dims, embed_dims)
 
     def route(self, q_region: Tensor, k_region: Tensor) -> Tensor:

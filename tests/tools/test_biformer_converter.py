@@ -65,7 +65,7 @@ def test_unplaced_key_fails_and_writes_nothing(tmp_path):
     dst = str(tmp_path / 'bad_out.pth')
     result = run_tool([CONVERTER, src, dst])
     assert result.returncode == 1 and not osp.exists(dst)
-    assert 'checkpoint key not placed: stages.0.0.attn.router.emb' in \
+    assert 'converted key not in the model: stages.0.0.attn.router.emb' in \
         result.stderr
     assert 'model key left unfilled: stages.1.2.norm1.bias' in result.stderr
 

@@ -24,12 +24,13 @@ import argparse
 import os.path as osp
 import re
 import sys
-from typing import Dict, List, Tuple
+from typing import Dict
 
 import torch
 
 from projects.biformer import BiFormer, convert_official_biformer
-from projects.common.utils import load_state_dict_file, save_checkpoint_atomic
+from projects.common.utils import (check_state_dict, load_state_dict_file,
+                                   write_converted)
 
 
 def infer_arch(state: Dict[str, torch.Tensor]) -> str:
@@ -51,38 +52,13 @@ def infer_arch(state: Dict[str, torch.Tensor]) -> str:
                      f'{dims}')
 
 
-def compare(converted: Dict[str, torch.Tensor],
-            target: Dict[str, torch.Tensor],
-            optional: Tuple[str, ...] = ()) -> List[str]:
-    """Problems between converted weights and the target model's keys.
-
-    Keys of ``target`` starting with one of ``optional`` may stay unfilled
-    (they keep their initialisation); BatchNorm ``num_batches_tracked``
-    counters missing from the source are filled with zeros.
-    """
-    problems = []
-    for key, value in target.items():
-        if key not in converted:
-            if key.endswith('num_batches_tracked'):
-                converted[key] = torch.zeros_like(value)
-            elif not key.startswith(optional):
-                problems.append(f'model key left unfilled: {key}')
-        elif tuple(converted[key].shape) != tuple(value.shape):
-            problems.append(f'shape of {key}: checkpoint gives '
-                            f'{tuple(converted[key].shape)}, model has '
-                            f'{tuple(value.shape)}')
-    problems += [f'checkpoint key not placed: {k}' for k in converted
-                 if k not in target]
-    return problems
-
-
 def convert_classifier(state: Dict[str, torch.Tensor]):
     """ImageNet checkpoint -> (backbone state, dropped keys, problems)."""
     backbone, dropped = convert_official_biformer(state)
     arch = infer_arch(backbone)
     target = BiFormer(arch).state_dict()
     # extra_norms are new in the detection backbone (official: initialised)
-    return backbone, dropped, compare(backbone, target, ('extra_norms.', ))
+    return backbone, dropped, check_state_dict(backbone, target, ('extra_norms.', ))
 
 
 def convert_detector(state: Dict[str, torch.Tensor], config: str):
@@ -109,7 +85,7 @@ def convert_detector(state: Dict[str, torch.Tensor], config: str):
         if key not in target:
             dropped.append(key)
             del out[key]
-    return out, dropped, compare(out, target)
+    return out, dropped, check_state_dict(out, target)
 
 
 def main(argv=None) -> int:
@@ -136,16 +112,11 @@ def main(argv=None) -> int:
     except (OSError, ValueError, KeyError) as exc:
         print(f'error: {exc}', file=sys.stderr)
         return 1
-    if problems:
-        print(f'error: {len(problems)} problems; nothing written:',
-              file=sys.stderr)
-        for line in problems:
-            print(f'  {line}', file=sys.stderr)
-        return 1
     meta = dict(converted_from=osp.basename(args.src))
     if args.config:
         meta['config'] = args.config
-    save_checkpoint_atomic(dict(state_dict=out, meta=meta), args.dst)
+    if write_converted(out, meta, args.dst, problems):
+        return 1
     print(f'{len(state)} keys -> {len(out)} keys in {args.dst} '
           f'(dropped: {len(dropped)} classifier keys)')
     return 0

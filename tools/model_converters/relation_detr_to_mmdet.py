@@ -149,21 +149,8 @@ def check_against_model(converted: Dict[str, torch.Tensor],
                         model_state: Dict[str, torch.Tensor]) -> List[str]:
     """Fill what the official model has no counterpart for (BatchNorm's
     ``num_batches_tracked``) and list every remaining problem."""
-    problems = []
-    for key, value in model_state.items():
-        if key not in converted:
-            if key.endswith('num_batches_tracked'):
-                converted[key] = torch.zeros_like(value)
-            else:
-                problems.append(f'model key left unfilled: {key}')
-        elif tuple(converted[key].shape) != tuple(value.shape):
-            problems.append(f'shape of {key}: official gives '
-                            f'{tuple(converted[key].shape)}, model has '
-                            f'{tuple(value.shape)}')
-    for key in converted:
-        if key not in model_state:
-            problems.append(f'converted key not in the model: {key}')
-    return problems
+    from projects.common.utils import check_state_dict
+    return check_state_dict(converted, model_state)
 
 
 def build_model_state(config: str) -> Dict[str, torch.Tensor]:
@@ -214,19 +201,14 @@ def main(argv=None) -> int:
                                              num_neck_inputs, class_rows)
     problems = [f'official key not placed: {k}' for k in unplaced]
     problems += check_against_model(converted, model_state)
-    if problems:
-        print(f'error: {len(problems)} problems; nothing written:',
-              file=sys.stderr)
-        for line in problems:
-            print(f'  {line}', file=sys.stderr)
-        return 1
 
     from mmdet.datasets import CocoDataset
+    from projects.common.utils import write_converted
     meta = dict(converted_from=osp.basename(args.src), config=args.config)
     if class_rows is not None:
         meta['dataset_meta'] = dict(CocoDataset.METAINFO)
-    from projects.common.utils import save_checkpoint_atomic
-    save_checkpoint_atomic(dict(state_dict=converted, meta=meta), args.dst)
+    if write_converted(converted, meta, args.dst, problems):
+        return 1
     print(f'{len(official)} official keys -> {len(converted)} keys in '
           f'{args.dst}')
     return 0

@@ -10,7 +10,8 @@ leaves a half-written checkpoint.
 import argparse
 import os
 import os.path as osp
-from typing import Any, Dict, Sequence
+import sys
+from typing import Any, Dict, List, Sequence
 
 import torch
 
@@ -76,3 +77,49 @@ def save_checkpoint_atomic(obj: Any, path: str) -> None:
     finally:
         if osp.exists(tmp):
             os.remove(tmp)
+
+
+def check_state_dict(converted: Dict[str, torch.Tensor],
+                     target: Dict[str, torch.Tensor],
+                     optional: Sequence[str] = ()) -> List[str]:
+    """Problems between converted weights and a model's state dict.
+
+    BatchNorm ``num_batches_tracked`` counters missing from ``converted``
+    are filled with zeros (in place); keys of ``target`` starting with one
+    of ``optional`` may stay unfilled (they keep their initialisation).
+
+    Returns:
+        list[str]: one line per unfilled key, shape mismatch or key the
+        model does not have; empty when the weights fit.
+    """
+    problems = []
+    for key, value in target.items():
+        if key not in converted:
+            if key.endswith('num_batches_tracked'):
+                converted[key] = torch.zeros_like(value)
+            elif not key.startswith(tuple(optional)):
+                problems.append(f'model key left unfilled: {key}')
+        elif tuple(converted[key].shape) != tuple(value.shape):
+            problems.append(f'shape of {key}: checkpoint gives '
+                            f'{tuple(converted[key].shape)}, model has '
+                            f'{tuple(value.shape)}')
+    problems += [f'converted key not in the model: {k}' for k in converted
+                 if k not in target]
+    return problems
+
+
+def write_converted(state_dict: Dict[str, torch.Tensor], meta: dict,
+                    dst: str, problems: Sequence[str]) -> int:
+    """Write a converter's output, or list its problems and write nothing.
+
+    Returns:
+        int: the exit status, 0 when written, 1 when there were problems.
+    """
+    if problems:
+        print(f'error: {len(problems)} problems; nothing written:',
+              file=sys.stderr)
+        for line in problems:
+            print(f'  {line}', file=sys.stderr)
+        return 1
+    save_checkpoint_atomic(dict(state_dict=state_dict, meta=meta), dst)
+    return 0

@@ -26,6 +26,11 @@ def test_parameter_counts_equal_the_official_backbones(arch_name, millions):
     four extra norms): T 12.63 M, S 25.02 M, B 56.04 M."""
     n = sum(p.numel() for p in BiFormer(arch_name).parameters())
     assert round(n / 1e6, 3) == millions
+    # the ImageNet classifier: no extra norms, + final BN and 1000-way head
+    c = DIMS[arch_name]
+    classifier = n - 2 * sum(c) + 2 * c[3] + (c[3] + 1) * 1000
+    assert round(classifier / 1e6, 1) == dict(tiny=13.1, small=25.5,
+                                              base=56.8)[arch_name]
 
 
 def test_forward_odd_size_channels_and_strides(arch):

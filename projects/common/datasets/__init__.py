@@ -1,6 +1,8 @@
 """Datasets (COCO format) and transforms shared by every method."""
 from .exdark import EXDARK_LIGHTING, ExDarkDataset
 from .pidray import PIDRAY_SUBSETS, PIDrayDataset
+from .sot import (BaseSOTDataset, GOT10kDataset, LaSOTDataset, OTBDataset,
+                  ToySOTDataset, TrackingNetDataset, VOTDataset)
 from .strict_coco import StrictCocoDataset
 from .toy_shapes import TOY_CLASSES, ToyShapesDataset
 from .transforms import CorruptImageError, SafeLoadImageFromFile
@@ -8,5 +10,7 @@ from .transforms import CorruptImageError, SafeLoadImageFromFile
 __all__ = [
     'StrictCocoDataset', 'PIDrayDataset', 'PIDRAY_SUBSETS', 'ExDarkDataset',
     'EXDARK_LIGHTING', 'ToyShapesDataset', 'TOY_CLASSES',
-    'SafeLoadImageFromFile', 'CorruptImageError'
+    'SafeLoadImageFromFile', 'CorruptImageError', 'BaseSOTDataset',
+    'LaSOTDataset', 'GOT10kDataset', 'TrackingNetDataset', 'OTBDataset',
+    'VOTDataset', 'ToySOTDataset'
 ]

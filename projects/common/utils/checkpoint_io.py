@@ -123,3 +123,84 @@ def write_converted(state_dict: Dict[str, torch.Tensor], meta: dict,
         return 1
     save_checkpoint_atomic(dict(state_dict=state_dict, meta=meta), dst)
     return 0
+
+
+class _Stub:
+    """Stands in for a class of another code base found in a checkpoint
+    (e.g. the official trainers' settings objects); keeps nothing."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __setstate__(self, state):
+        pass
+
+
+def _restricted_pickle_module(stub_prefixes: Sequence[str]):
+    """A pickle module whose unpickler resolves only tensor-rebuilding
+    globals, plain containers and numpy arrays, and turns classes from
+    ``stub_prefixes`` modules into :class:`_Stub` (never imported or
+    run)."""
+    import collections
+    import pickle
+    import types
+
+    allowed = {
+        ('collections', 'OrderedDict'): collections.OrderedDict,
+        ('builtins', 'set'): set,
+        ('builtins', 'frozenset'): frozenset,
+    }
+
+    class Unpickler(pickle.Unpickler):
+
+        def find_class(self, module, name):
+            if (module, name) in allowed:
+                return allowed[(module, name)]
+            if module.startswith(tuple(stub_prefixes)):
+                return type(name, (_Stub, ), {})
+            if (module == 'torch._utils' and name.startswith('_rebuild')) \
+                    or (module in ('torch', 'torch.storage')
+                        and (name.endswith('Storage') or name in (
+                            'device', 'Size', 'dtype'))) \
+                    or (module.startswith('numpy') and name in (
+                        '_reconstruct', 'scalar', 'ndarray', 'dtype')) \
+                    or (module == '_codecs' and name == 'encode'):
+                return super().find_class(module, name)
+            raise pickle.UnpicklingError(
+                f'global {module}.{name} is not allowed in a checkpoint')
+
+    return types.SimpleNamespace(
+        Unpickler=Unpickler, load=lambda f, **kw: Unpickler(f, **kw).load(),
+        __name__='restricted_pickle')
+
+
+def load_foreign_checkpoint(path: str, stub_prefixes: Sequence[str],
+                            wrappers: Sequence[str] = ('net', 'model',
+                                                       'state_dict')
+                            ) -> Dict[str, torch.Tensor]:
+    """Load the weights of a checkpoint written by another code base that
+    pickled its own objects next to them (MixFormer's trainer saves a
+    ``lib.train.admin.settings.Settings``).
+
+    Tries a plain weights-only load first; if the file holds classes of
+    ``stub_prefixes`` modules, re-reads it with an unpickler that replaces
+    those classes by inert stubs and still refuses every other global.
+    """
+    try:
+        return load_state_dict_file(path, wrappers)
+    except ValueError as first:
+        if not any(p.rstrip('.') in str(first) for p in stub_prefixes):
+            raise
+    checkpoint = torch.load(
+        path, map_location='cpu', weights_only=False,
+        pickle_module=_restricted_pickle_module(stub_prefixes))
+    for key in wrappers:
+        if isinstance(checkpoint, dict) and isinstance(
+                checkpoint.get(key), dict):
+            checkpoint = checkpoint[key]
+            break
+    bad = [k for k, v in checkpoint.items() if not isinstance(v, torch.Tensor)]
+    if bad:
+        raise ValueError(f'{path}: not a state dict; entries {bad[:5]} are '
+                         f'not tensors')
+    return checkpoint

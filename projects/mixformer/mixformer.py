@@ -160,9 +160,14 @@ class MixFormer(BaseModel):
             raise ValueError('MixFormer: the predicted boxes contain NaN or '
                              'inf; lower the learning rate.')
         target = gt_xyxy.clamp(0, 1)
-        return dict(
-            loss_iou=self.loss_iou(pred, target),
-            loss_bbox=self.loss_bbox(pred, target))
+        if (pred[:, 2:] < pred[:, :2]).any():
+            # Official behaviour: its GIoU asserts well-formed boxes and the
+            # trainer sets the IoU loss to 0 for a batch where it fails (an
+            # inverted corner pair would give a meaningless GIoU).
+            loss_iou = pred.sum() * 0
+        else:
+            loss_iou = self.loss_iou(pred, target)
+        return dict(loss_iou=loss_iou, loss_bbox=self.loss_bbox(pred, target))
 
     # ------------------------------------------------------------ tracking
     def _frame_rgb(self, img: Tensor) -> np.ndarray:

@@ -4,7 +4,7 @@ Usage::
 
     python tools/model_converters/mixformer_to_mmdet.py \
         mixformer_cvt_online_22k.pth.tar checkpoints/mixformer_cvt_22k.pth \
-        [--config configs/mixformer/mixformer_cvt21_8xb32-500e_lasot.py]
+        [--config configs/mixformer/mixformer-cvt21-score_8xb32-30e_lasot.py]
 
 The weights are read from the checkpoint's ``'net'`` entry (the official
 trainers also pickle their ``lib.*`` settings objects there: those are
@@ -22,7 +22,7 @@ from projects.common.utils import (check_state_dict, load_foreign_checkpoint,
                                    write_converted)
 from projects.mixformer.checkpoint import convert_official_mixformer
 
-DEFAULT_CONFIG = 'configs/mixformer/mixformer_cvt21_8xb32-500e_lasot.py'
+DEFAULT_CONFIG = 'configs/mixformer/mixformer-cvt21-score_8xb32-30e_lasot.py'
 
 
 def build_model_state(config: str):

@@ -2,7 +2,8 @@
 from .exdark import EXDARK_LIGHTING, ExDarkDataset
 from .pidray import PIDRAY_SUBSETS, PIDrayDataset
 from .sot import (BaseSOTDataset, GOT10kDataset, LaSOTDataset, OTBDataset,
-                  ToySOTDataset, TrackingNetDataset, VOTDataset)
+                  SOTCocoDataset, ToySOTDataset, TrackingNetDataset,
+                  VOTDataset)
 from .strict_coco import StrictCocoDataset
 from .toy_shapes import TOY_CLASSES, ToyShapesDataset
 from .transforms import CorruptImageError, SafeLoadImageFromFile
@@ -12,5 +13,5 @@ __all__ = [
     'EXDARK_LIGHTING', 'ToyShapesDataset', 'TOY_CLASSES',
     'SafeLoadImageFromFile', 'CorruptImageError', 'BaseSOTDataset',
     'LaSOTDataset', 'GOT10kDataset', 'TrackingNetDataset', 'OTBDataset',
-    'VOTDataset', 'ToySOTDataset'
+    'VOTDataset', 'ToySOTDataset', 'SOTCocoDataset'
 ]

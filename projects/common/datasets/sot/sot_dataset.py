@@ -241,3 +241,10 @@ class ToySOTDataset(BaseSOTDataset):
     """The toy video of tools/misc/make_toy_data.py, one sequence per
     track (``loader_cfg``: frames_dir)."""
     DATASET_TYPE = 'toy'
+
+
+@DATASETS.register_module()
+class SOTCocoDataset(BaseSOTDataset):
+    """COCO boxes as one-frame sequences, for tracker training
+    (``loader_cfg``: ann_file, img_prefix)."""
+    DATASET_TYPE = 'coco'

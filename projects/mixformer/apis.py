@@ -1,0 +1,129 @@
+"""Tracking a video with a :class:`MixFormer` model outside the runner
+(the single-object-tracking demo)."""
+import os.path as osp
+import time
+from typing import Callable, Optional, Sequence
+
+import cv2
+import numpy as np
+import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmengine.runner import load_checkpoint
+from mmengine.utils import ProgressBar
+
+from mmdet.registry import MODELS
+from projects.common.apis import FrameSource, FrameSourceError, LoopStats
+
+
+def init_tracker(config: str, checkpoint: Optional[str],
+                 device: str = 'cpu'):
+    """Build the tracker of ``config`` and load ``checkpoint`` (None keeps
+    the initialisation, e.g. to try the loop)."""
+    cfg = Config.fromfile(config)
+    init_default_scope(cfg.get('default_scope', 'mmdet'))
+    if cfg.get('custom_imports'):
+        from mmengine.utils import import_modules_from_strings
+        import_modules_from_strings(**cfg.custom_imports)
+    backbone = cfg.model.backbone
+    backbone.init_cfg = None  # weights come from the checkpoint
+    model = MODELS.build(cfg.model)
+    if checkpoint is not None:
+        if not osp.isfile(checkpoint):
+            raise FileNotFoundError(f'checkpoint {checkpoint} not found')
+        load_checkpoint(model, checkpoint, map_location='cpu')
+    else:
+        model.init_weights()
+    return model.to(device).eval()
+
+
+def draw_track(frame: np.ndarray, box: Sequence[float],
+               score: float) -> np.ndarray:
+    """Draw an (x, y, w, h) box and its score on a BGR frame."""
+    x, y, w, h = [int(round(v)) for v in box]
+    out = frame.copy()
+    cv2.rectangle(out, (x, y), (x + w, y + h), (0, 255, 0), 2)
+    label = 'init' if score < 0 else f'score {score:.2f}'
+    cv2.putText(out, label, (x, max(y - 6, 12)), cv2.FONT_HERSHEY_SIMPLEX,
+                0.5, (0, 255, 0), 1, cv2.LINE_AA)
+    return out
+
+
+def track_video(model,
+                source: FrameSource,
+                init_bbox: Optional[Sequence[float]] = None,
+                select_roi: Optional[Callable[[np.ndarray],
+                                              Sequence[float]]] = None,
+                out_file: Optional[str] = None,
+                show: bool = False,
+                progress: bool = True,
+                on_frame: Optional[Callable] = None) -> LoopStats:
+    """Track one target through ``source``.
+
+    Args:
+        model: A :class:`MixFormer` from :func:`init_tracker`.
+        source (FrameSource): Video file or camera (BGR frames).
+        init_bbox (Sequence[float], optional): (x, y, w, h) on frame 0.
+        select_roi (callable, optional): Asked for the box on frame 0 when
+            ``init_bbox`` is None.
+        out_file (str, optional): Annotated output video (mp4v).
+        show (bool): Show each frame; Esc or q stops.
+        on_frame (callable, optional): Called with (index, box, score).
+
+    Returns:
+        LoopStats: frame count, end-to-end and model-only timings.
+    """
+    writer = None
+    stats = LoopStats()
+    bar = ProgressBar(source.num_frames) if (
+        progress and source.num_frames) else None
+    start = time.perf_counter()
+    try:
+        for index, frame in enumerate(source):
+            rgb = np.ascontiguousarray(frame[..., ::-1])
+            tic = time.perf_counter()
+            with torch.no_grad():
+                if index == 0:
+                    box = init_bbox if init_bbox is not None else \
+                        select_roi(frame)
+                    box = np.asarray(box, float)
+                    if box.shape != (4, ) or box[2] <= 0 or box[3] <= 0:
+                        raise ValueError(f'initial box {box.tolist()} must '
+                                         f'be x,y,w,h with w, h > 0')
+                    model.init(rgb, box)
+                    score = -1.0
+                else:
+                    out = model.track(rgb)
+                    box, score = out['bbox'], out['score']
+            stats.model_seconds += time.perf_counter() - tic
+            drawn = draw_track(frame, box, score)
+            if out_file and writer is None:
+                writer = cv2.VideoWriter(
+                    out_file, cv2.VideoWriter_fourcc(*'mp4v'), source.fps,
+                    (frame.shape[1], frame.shape[0]))
+                if not writer.isOpened():
+                    raise FrameSourceError(f'Cannot write video "{out_file}"'
+                                           ' (folder missing or codec '
+                                           'unavailable).')
+            if writer is not None:
+                writer.write(drawn)
+            if on_frame is not None:
+                on_frame(index, box, score)
+            stats.frames += 1
+            if bar is not None:
+                bar.update()
+            if show:
+                cv2.imshow(source.name, drawn)
+                if cv2.waitKey(1) & 0xFF in (27, ord('q')):
+                    break
+    finally:
+        stats.seconds = time.perf_counter() - start
+        if writer is not None:
+            writer.release()
+        if show:
+            cv2.destroyAllWindows()
+    if bar is not None:
+        print()
+    if stats.frames == 0:
+        raise FrameSourceError(f'{source.name} gave no frame.')
+    return stats

@@ -1,0 +1,188 @@
+"""MixFormer tracking: crops, cached vs uncached tracking, the tracking
+loop through tools/test.py on the real VOT sequence, the converter and the
+demo."""
+import copy
+import os.path as osp
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from conftest import ROOT, run_tool
+from mmdet.registry import MODELS
+from projects.mixformer import clip_box, crop_around, map_box_back
+from projects.mixformer.cropping import box_in_crop
+from mixformer_tiny import TINY
+
+TINY_CONFIG = 'tests/mixformer/tiny_sot_config.py'
+FIXTURE = osp.join(ROOT, 'tests', 'fixtures',
+                   'mixformer_cvt_online_official_keys.txt')
+
+
+def test_crop_follows_the_official_rules():
+    img = np.arange(10 * 12 * 3, dtype=np.uint8).reshape(10, 12, 3)
+    # box near the bottom-right corner: the crop crosses both borders
+    patch, factor, mask = crop_around(img, [8, 6, 4, 4], 2.0, 8)
+    assert patch.shape == (8, 8, 3) and factor == 1.0
+    # side 8, x1 = round(10 - 4) = 6, x2 = 14: right pad max(14-12+1, 0)=3
+    # (the official quirk: the last image column is padded too)
+    # and y1 = round(8 - 4) = 4, bottom pad max(12 - 10 + 1, 0) = 3
+    assert mask[:, -3:].all() and mask[-3:].all() and not mask[:5, :5].any()
+    assert (patch[mask] == 0).all()
+    np.testing.assert_array_equal(patch[0, :5], img[4, 6:11])
+    # the crop centre maps to (out - 1) / 2
+    box = box_in_crop([8, 6, 4, 4], [8, 6, 4, 4], 1.0, 8)
+    np.testing.assert_allclose(box, [1.5 / 8, 1.5 / 8, 0.5, 0.5])
+    with pytest.raises(ValueError, match='too small'):
+        crop_around(img, [1, 1, 0, 0], 2.0, 8)
+
+
+def test_map_back_and_clip():
+    # a prediction at the crop centre with the crop's scale returns the box
+    prev = [100., 50., 20., 10.]
+    side = np.ceil(np.sqrt(200) * 4.5)
+    out = map_box_back([0.5, 0.5, 20 / side, 10 / side], prev, 320 / side,
+                       320)
+    np.testing.assert_allclose(out, prev, atol=1e-9)
+    np.testing.assert_allclose(clip_box([-5, 95, 3, 30], 100, 200),
+                               [0, 90, 10, 10])
+
+
+def _tiny(**test_cfg):
+    cfg = copy.deepcopy(TINY)
+    cfg['test_cfg'].update(test_cfg)
+    torch.manual_seed(0)
+    model = MODELS.build(cfg)
+    model.init_weights()
+    return model.eval()
+
+
+def _vot_frames(shared, n):
+    folder = osp.join(shared, 'sot', 'vot15_bag', 'imgs')
+    frames = [cv2.imread(osp.join(folder, f'{i:08d}.jpg'))[..., ::-1]
+              for i in range(1, n + 1)]
+    with open(osp.join(shared, 'sot', 'vot15_bag', 'groundtruth.txt')) as f:
+        poly = np.array(f.readline().split(','), float)
+    xs, ys = poly[0::2], poly[1::2]
+    return frames, [xs.min(), ys.min(), xs.max() - xs.min(),
+                    ys.max() - ys.min()]
+
+
+def test_cached_and_uncached_tracking_give_the_same_boxes(shared_data):
+    frames, init = _vot_frames(shared_data, 10)
+    results = {}
+    for use_cache in (True, False):
+        model = _tiny(use_cache=use_cache)
+        model.init(np.ascontiguousarray(frames[0]), init)
+        boxes = []
+        for frame in frames[1:]:
+            out = model.track(np.ascontiguousarray(frame))
+            boxes.append(np.append(out['bbox'], out['score']))
+        # templates were updated (interval 3, threshold 0): 2 online slots
+        assert model.memo.online.shape[0] == 2
+        results[use_cache] = np.array(boxes)
+    np.testing.assert_allclose(results[True], results[False], atol=1e-3)
+
+
+def test_tracking_loop_on_vot_through_tools_test(shared_data, tmp_path):
+    """Any weights: the loop runs over the 196 frames and writes the
+    official result file (integers, tab separated, first line = GT)."""
+    model = _tiny()
+    ckpt = str(tmp_path / 'tiny.pth')
+    torch.save({'state_dict': model.state_dict(), 'meta': {}}, ckpt)
+    out = str(tmp_path / 'results')
+    result = run_tool([
+        'tools/test.py', TINY_CONFIG, ckpt, '--work-dir', str(tmp_path),
+        '--cfg-options', 'test_dataloader.dataset.type=VOTDataset',
+        f'test_dataloader.dataset.data_root={shared_data}/sot/vot15_bag',
+        f'test_evaluator.outfile_prefix={out}'
+    ])
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert 'sot/success' in result.stdout + result.stderr
+    lines = open(osp.join(out, 'vot15_bag.txt')).read().splitlines()
+    assert len(lines) == 196
+    _, init = _vot_frames(shared_data, 1)
+    assert lines[0] == '\t'.join(str(int(v)) for v in init)
+    assert all(len(line.split('\t')) == 4 for line in lines)
+
+
+def test_converter_maps_every_official_key(tmp_path):
+    state = {}
+    g = torch.Generator().manual_seed(0)
+    for line in open(FIXTURE):
+        key, shape = line.split()
+        state[key] = torch.randn([int(d) for d in shape.split(',')],
+                                 generator=g)
+    assert len(state) == 748
+
+    class Settings:  # stands for lib.train.admin.settings.Settings
+        pass
+
+    Settings.__module__ = 'lib.train.admin.settings'
+    Settings.__qualname__ = 'Settings'
+    import sys
+    import types
+    sys.modules.setdefault('lib', types.ModuleType('lib'))
+    for name in ('lib.train', 'lib.train.admin', 'lib.train.admin.settings'):
+        sys.modules.setdefault(name, types.ModuleType(name))
+    sys.modules['lib.train.admin.settings'].Settings = Settings
+    src = str(tmp_path / 'mixformer_online_22k.pth.tar')
+    torch.save({'net': state, 'settings': Settings(), 'epoch': 40}, src)
+    dst = str(tmp_path / 'out.pth')
+    result = run_tool(['tools/model_converters/mixformer_to_mmdet.py', src,
+                       dst])
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert 'dropped 4 unused' in result.stdout
+    converted = torch.load(dst, weights_only=True)['state_dict']
+    assert len(converted) == 744
+    assert torch.equal(converted['box_head.conv5_br.weight'],
+                       state['box_head.conv5_br.weight'])
+    # a key the model does not have: listed, nothing written
+    state['backbone.stage0.blocks.0.attn.extra'] = torch.zeros(1)
+    torch.save({'net': state}, src)
+    bad = str(tmp_path / 'bad.pth')
+    result = run_tool(['tools/model_converters/mixformer_to_mmdet.py', src,
+                       bad])
+    assert result.returncode == 1 and not osp.exists(bad)
+    assert 'backbone.stage0.blocks.0.attn.extra' in result.stderr
+
+
+def test_demo_tracks_a_video(toy_data, tmp_path):
+    model = _tiny()
+    ckpt = str(tmp_path / 'tiny.pth')
+    torch.save({'state_dict': model.state_dict()}, ckpt)
+    video = osp.join(toy_data, 'video', 'shapes.mp4')
+    base = ['demo/sot_demo.py', TINY_CONFIG, ckpt,
+            '--video', video]
+    out = str(tmp_path / 'tracked.mp4')
+    result = run_tool(base + ['--init-bbox', '30,30,20,20', '--out', out],
+                      env={'DISPLAY': ''})
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert 'fps' in result.stdout
+    cap = cv2.VideoCapture(out)
+    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 12
+    result = run_tool(base, env={'DISPLAY': '', 'WAYLAND_DISPLAY': ''})
+    assert result.returncode == 1 and '--init-bbox' in result.stderr
+    result = run_tool(base + ['--init-bbox', '1,2,3'], env={'DISPLAY': ''})
+    assert result.returncode == 1 and 'x,y,w,h' in result.stderr
+
+
+def test_toy_training_and_testing_through_the_tools(toy_data, tmp_path):
+    work = str(tmp_path / 'work')
+    root = toy_data.rstrip('/') + '/'
+    result = run_tool(['tools/train.py', TINY_CONFIG, '--work-dir', work,
+                       '--cfg-options',
+                       f'train_dataloader.dataset.datasets.0.data_root={root}',
+                       f'val_dataloader.dataset.data_root={root}',
+                       'train_cfg.max_iters=3', 'train_cfg.val_interval=3',
+                       'train_dataloader.batch_size=2',
+                       'default_hooks.logger.interval=1'])
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert 'loss_iou' in result.stdout + result.stderr
+    ckpt = osp.join(work, 'iter_3.pth')
+    result = run_tool(['tools/test.py', TINY_CONFIG, ckpt, '--work-dir', work,
+                       '--cfg-options',
+                       f'test_dataloader.dataset.data_root={root}'])
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert 'sot/success' in result.stdout + result.stderr

@@ -40,7 +40,9 @@ class BasicBlockELA(BasicBlock):
                     f"ResNet-18/34 accept position='after_conv2' only.")
             cfg = plugin['cfg']
             name, layer = build_plugin_layer(
-                cfg, cfg.pop('postfix', ''), in_channels=self.conv2.out_channels)
+                cfg,
+                cfg.pop('postfix', ''),
+                in_channels=self.conv2.out_channels)
             if hasattr(self, name):
                 raise ValueError(f'BasicBlockELA: duplicate plugin {name}.')
             self.add_module(name, layer)

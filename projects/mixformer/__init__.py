@@ -8,7 +8,8 @@ from .sot_pair_dataset import SOTPairDataset
 from .sot_transforms import PackSOTInputs
 
 __all__ = [
-    'MixFormer', 'MixFormerBackbone', 'MixFormerCornerHead', 'MixFormerScoreDecoder',
+    'MixFormer', 'MixFormerBackbone', 'MixFormerCornerHead',
+    'MixFormerScoreDecoder',
     'MixedAttention', 'FrozenBatchNorm2d', 'crop_around', 'box_in_crop',
     'map_box_back', 'clip_box', 'SOTPairDataset', 'PackSOTInputs'
 ]

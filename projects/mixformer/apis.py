@@ -10,10 +10,9 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
-from mmengine.utils import ProgressBar
 
 from mmdet.registry import MODELS
-from projects.common.apis import FrameSource, FrameSourceError, LoopStats
+from projects.common.apis import FrameOutput, FrameSource, LoopStats
 
 
 def init_tracker(config: str, checkpoint: Optional[str],
@@ -73,12 +72,7 @@ def track_video(model,
     Returns:
         LoopStats: frame count, end-to-end and model-only timings.
     """
-    writer = None
-    stats = LoopStats()
-    bar = ProgressBar(source.num_frames) if (
-        progress and source.num_frames) else None
-    start = time.perf_counter()
-    try:
+    with FrameOutput(source, out_file, show, progress) as output:
         for index, frame in enumerate(source):
             rgb = np.ascontiguousarray(frame[..., ::-1])
             tic = time.perf_counter()
@@ -95,35 +89,9 @@ def track_video(model,
                 else:
                     out = model.track(rgb)
                     box, score = out['bbox'], out['score']
-            stats.model_seconds += time.perf_counter() - tic
-            drawn = draw_track(frame, box, score)
-            if out_file and writer is None:
-                writer = cv2.VideoWriter(
-                    out_file, cv2.VideoWriter_fourcc(*'mp4v'), source.fps,
-                    (frame.shape[1], frame.shape[0]))
-                if not writer.isOpened():
-                    raise FrameSourceError(f'Cannot write video "{out_file}"'
-                                           ' (folder missing or codec '
-                                           'unavailable).')
-            if writer is not None:
-                writer.write(drawn)
+            output.stats.model_seconds += time.perf_counter() - tic
             if on_frame is not None:
                 on_frame(index, box, score)
-            stats.frames += 1
-            if bar is not None:
-                bar.update()
-            if show:
-                cv2.imshow(source.name, drawn)
-                if cv2.waitKey(1) & 0xFF in (27, ord('q')):
-                    break
-    finally:
-        stats.seconds = time.perf_counter() - start
-        if writer is not None:
-            writer.release()
-        if show:
-            cv2.destroyAllWindows()
-    if bar is not None:
-        print()
-    if stats.frames == 0:
-        raise FrameSourceError(f'{source.name} gave no frame.')
-    return stats
+            if not output.put(draw_track(frame, box, score)):
+                break
+    return output.result()

@@ -46,8 +46,8 @@ class MixFormer(BaseModel):
     Args:
         backbone (dict): :class:`MixFormerBackbone` config.
         head (dict): :class:`MixFormerCornerHead` config.
-        score_head (dict, optional): :class:`MixFormerScoreDecoder` config; without
-            it the online template is never updated.
+        score_head (dict, optional): :class:`MixFormerScoreDecoder`
+            config; without it the online template is never updated.
         train_cfg (dict, optional): ``stage`` 1 (box losses ``loss_iou`` and
             ``loss_bbox``, SPM frozen) or 2 (``loss_score`` on the SPM only,
             everything else frozen).

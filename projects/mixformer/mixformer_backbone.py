@@ -5,7 +5,6 @@ Attention", CVPR 2022 (arXiv:2203.11082).
 """
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
-import torch
 from mmengine.model import BaseModule
 from mmengine.model.weight_init import trunc_normal_
 from torch import Tensor, nn

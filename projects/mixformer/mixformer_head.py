@@ -72,7 +72,8 @@ class MixFormerCornerHead(BaseModule):
     def forward(self, x: Tensor) -> Tensor:
         if x.shape[-1] != self.feat_size or x.shape[-2] != self.feat_size:
             raise ValueError(
-                f'MixFormerCornerHead: expected a {self.feat_size}x{self.feat_size} '
+                f'MixFormerCornerHead: expected a '
+                f'{self.feat_size}x{self.feat_size} '
                 f'search map, got {tuple(x.shape[-2:])}; set feat_size to '
                 f'search size / {self.stride}.')
         tl = self.soft_argmax(self.score_map(x, 'tl'))

@@ -58,7 +58,8 @@ def test_frozen_stages_get_no_gradient():
     model.train()
     sum(o.mean() for o in model(torch.randn(1, 3, 64, 64))).backward()
     for name, p in model.named_parameters():
-        frozen = name.startswith(('downsample_layers.0.', 'downsample_layers.1.',
+        frozen = name.startswith(('downsample_layers.0.',
+                                  'downsample_layers.1.',
                                   'stages.0.', 'stages.1.', 'extra_norms.0.',
                                   'extra_norms.1.'))
         assert (p.grad is None) == frozen, name

@@ -9,7 +9,8 @@ from conftest import ROOT, run_tool, toy_options
 CONFIGS = [
     osp.join(ROOT, 'configs', 'biformer',
              'retinanet_biformer-mini_fpn_1xb8-500i_toy.py'),
-    osp.join(ROOT, 'configs', 'ela', 'retinanet_r18-ela-b_fpn_1xb8-500i_toy.py'),
+    osp.join(ROOT, 'configs', 'ela',
+             'retinanet_r18-ela-b_fpn_1xb8-500i_toy.py'),
 ]
 
 

@@ -30,7 +30,7 @@ import torch
 
 from projects.biformer import BiFormer, convert_official_biformer
 from projects.common.utils import (check_state_dict, load_state_dict_file,
-                                   write_converted)
+                                   model_state_from_config, write_converted)
 
 
 def infer_arch(state: Dict[str, torch.Tensor]) -> str:
@@ -58,21 +58,13 @@ def convert_classifier(state: Dict[str, torch.Tensor]):
     arch = infer_arch(backbone)
     target = BiFormer(arch).state_dict()
     # extra_norms are new in the detection backbone (official: initialised)
-    return backbone, dropped, check_state_dict(backbone, target, ('extra_norms.', ))
+    return backbone, dropped, check_state_dict(backbone, target,
+                                               ('extra_norms.', ))
 
 
 def convert_detector(state: Dict[str, torch.Tensor], config: str):
     """Official detector -> (detector state, dropped keys, problems)."""
-    from mmengine.config import Config
-    from mmengine.registry import init_default_scope
-
-    from mmdet.registry import MODELS
-    cfg = Config.fromfile(config)
-    init_default_scope('mmdet')
-    if cfg.get('custom_imports'):
-        from mmengine.utils import import_modules_from_strings
-        import_modules_from_strings(**cfg.custom_imports)
-    target = MODELS.build(cfg.model).state_dict()
+    target = model_state_from_config(config)
     backbone = {k[len('backbone.'):]: v for k, v in state.items()
                 if k.startswith('backbone.')}
     backbone, dropped = convert_official_biformer(backbone)

@@ -19,23 +19,10 @@ import os.path as osp
 import sys
 
 from projects.common.utils import (check_state_dict, load_foreign_checkpoint,
-                                   write_converted)
+                                   model_state_from_config, write_converted)
 from projects.mixformer.checkpoint import convert_official_mixformer
 
 DEFAULT_CONFIG = 'configs/mixformer/mixformer-cvt21-score_8xb32-30e_lasot.py'
-
-
-def build_model_state(config: str):
-    from mmengine.config import Config
-    from mmengine.registry import init_default_scope
-    from mmengine.utils import import_modules_from_strings
-
-    from mmdet.registry import MODELS
-    cfg = Config.fromfile(config)
-    init_default_scope('mmdet')
-    if cfg.get('custom_imports'):
-        import_modules_from_strings(**cfg.custom_imports)
-    return MODELS.build(cfg.model).state_dict()
 
 
 def main(argv=None) -> int:
@@ -52,7 +39,8 @@ def main(argv=None) -> int:
         print(f'error: {exc}', file=sys.stderr)
         return 1
     converted, dropped = convert_official_mixformer(state)
-    problems = check_state_dict(converted, build_model_state(args.config))
+    problems = check_state_dict(converted,
+                                model_state_from_config(args.config))
     meta = dict(converted_from=osp.basename(args.src), config=args.config)
     if write_converted(converted, meta, args.dst, problems):
         return 1

@@ -155,14 +155,8 @@ def check_against_model(converted: Dict[str, torch.Tensor],
 
 def build_model_state(config: str) -> Dict[str, torch.Tensor]:
     """State dict (shapes only matter) of the model a config builds."""
-    from mmengine.config import Config
-
-    import projects.common  # noqa: F401
-    from mmdet.registry import MODELS
-    from mmdet.utils import register_all_modules
-    register_all_modules()
-    cfg = Config.fromfile(config)
-    return MODELS.build(cfg.model).state_dict()
+    from projects.common.utils import model_state_from_config
+    return model_state_from_config(config)
 
 
 def load_official(path: str) -> Dict[str, torch.Tensor]:

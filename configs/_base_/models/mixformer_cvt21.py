@@ -10,7 +10,8 @@ model = dict(
         type='MixFormerBackbone',
         arch='cvt21',
         drop_path_rate=[0., 0., 0.1],
-        # ImageNet-22k CvT-21 (Microsoft's CvT release, CvT-21-384x384-IN-22k.pth)
+        # ImageNet-22k CvT-21 of Microsoft's CvT release
+        # (CvT-21-384x384-IN-22k.pth)
         init_cfg=dict(
             type='Pretrained',
             checkpoint='checkpoints/CvT-21-384x384-IN-22k.pth')),

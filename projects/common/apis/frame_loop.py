@@ -35,6 +35,65 @@ class LoopStats:
                 'for the model alone')
 
 
+class FrameOutput:
+    """Where a demo loop's drawn frames go: a video file (mp4v), a window,
+    a progress bar; it also times the loop.
+
+    Use as a context manager; :meth:`put` returns False when the user
+    pressed Esc or q in the window.
+    """
+
+    def __init__(self, source: FrameSource, out_file: Optional[str] = None,
+                 show: bool = False, progress: bool = True,
+                 wait_time: float = 1) -> None:
+        self.source = source
+        self.show = show
+        self.wait_time = wait_time
+        self.stats = LoopStats()
+        self.writer = None
+        if out_file:
+            self.writer = cv2.VideoWriter(
+                out_file, cv2.VideoWriter_fourcc(*'mp4v'), source.fps,
+                source.size)
+            if not self.writer.isOpened():
+                raise FrameSourceError(f'Cannot write video "{out_file}" '
+                                       '(folder missing or codec '
+                                       'unavailable).')
+        self.bar = ProgressBar(source.num_frames) if (
+            progress and source.num_frames) else None
+
+    def __enter__(self) -> 'FrameOutput':
+        self._start = time.perf_counter()
+        return self
+
+    def put(self, drawn: np.ndarray) -> bool:
+        if self.writer is not None:
+            self.writer.write(drawn)
+        self.stats.frames += 1
+        if self.bar is not None:
+            self.bar.update()
+        if self.show:
+            cv2.imshow(self.source.name, drawn)
+            key = cv2.waitKey(max(int(self.wait_time), 1)) & 0xFF
+            return key not in (27, ord('q'))
+        return True
+
+    def __exit__(self, *exc) -> None:
+        self.stats.seconds = time.perf_counter() - self._start
+        if self.writer is not None:
+            self.writer.release()
+        if self.show:
+            cv2.destroyAllWindows()
+        if self.bar is not None:
+            print()
+
+    def result(self) -> LoopStats:
+        """The stats; raises when the source gave no frame."""
+        if self.stats.frames == 0:
+            raise FrameSourceError(f'{self.source.name} gave no frame.')
+        return self.stats
+
+
 def run_frame_loop(model,
                    source: FrameSource,
                    score_thr: float = 0.3,
@@ -63,22 +122,11 @@ def run_frame_loop(model,
     pipeline = inference_pipeline(model, from_array=True)
     visualizer = VISUALIZERS.build(model.cfg.visualizer)
     visualizer.dataset_meta = model.dataset_meta
-    writer = None
-    if out_file:
-        writer = cv2.VideoWriter(out_file, cv2.VideoWriter_fourcc(*'mp4v'),
-                                 source.fps, source.size)
-        if not writer.isOpened():
-            raise FrameSourceError(f'Cannot write video "{out_file}" '
-                                   '(folder missing or codec unavailable).')
-    bar = ProgressBar(source.num_frames) if (
-        progress and source.num_frames) else None
-    stats = LoopStats()
-    start = time.perf_counter()
-    try:
+    with FrameOutput(source, out_file, show, progress, wait_time) as output:
         for index, frame in enumerate(source):
             tic = time.perf_counter()
             result = inference_detector(model, frame, test_pipeline=pipeline)
-            stats.model_seconds += time.perf_counter() - tic
+            output.stats.model_seconds += time.perf_counter() - tic
             visualizer.add_datasample(
                 name='frame',
                 image=mmcv.bgr2rgb(frame),
@@ -87,25 +135,8 @@ def run_frame_loop(model,
                 show=False,
                 pred_score_thr=score_thr)
             drawn = mmcv.rgb2bgr(visualizer.get_image())
-            if writer is not None:
-                writer.write(drawn)
             if on_frame is not None:
                 on_frame(index, drawn)
-            stats.frames += 1
-            if bar is not None:
-                bar.update()
-            if show:
-                cv2.imshow(source.name, drawn)
-                if cv2.waitKey(max(int(wait_time), 1)) & 0xFF in (27, ord('q')):
-                    break
-    finally:
-        stats.seconds = time.perf_counter() - start
-        if writer is not None:
-            writer.release()
-        if show:
-            cv2.destroyAllWindows()
-    if bar is not None:
-        print()
-    if stats.frames == 0:
-        raise FrameSourceError(f'{source.name} gave no frame.')
-    return stats
+            if not output.put(drawn):
+                break
+    return output.result()

@@ -204,3 +204,18 @@ def load_foreign_checkpoint(path: str, stub_prefixes: Sequence[str],
         raise ValueError(f'{path}: not a state dict; entries {bad[:5]} are '
                          f'not tensors')
     return checkpoint
+
+
+def model_state_from_config(config: str) -> Dict[str, torch.Tensor]:
+    """State dict of the model a config builds (the target of a
+    converter); pretrained initialisation is not run."""
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmengine.utils import import_modules_from_strings
+
+    from mmdet.registry import MODELS
+    cfg = Config.fromfile(config)
+    init_default_scope(cfg.get('default_scope', 'mmdet'))
+    if cfg.get('custom_imports'):
+        import_modules_from_strings(**cfg.custom_imports)
+    return MODELS.build(cfg.model).state_dict()

@@ -11,6 +11,7 @@ a time (batch 1), the tracking memory being reset at frame 0 of every video
 from the sample's ``init_bbox``.
 """
 import copy
+import time
 from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
@@ -50,7 +51,9 @@ class MixFormer(BaseModel):
             config; without it the online template is never updated.
         train_cfg (dict, optional): ``stage`` 1 (box losses ``loss_iou`` and
             ``loss_bbox``, SPM frozen) or 2 (``loss_score`` on the SPM only,
-            everything else frozen).
+            every other parameter frozen; the network stays in training
+            mode, so the backbone's drop path is active, as officially;
+            its BatchNorms are frozen layers).
         test_cfg (dict, optional): tracking settings (see
             :data:`DEFAULT_TEST_CFG`): crop factors and sizes, template
             update interval, number of online templates, score decay and
@@ -106,15 +109,6 @@ class MixFormer(BaseModel):
             is_score = name.startswith('score_branch.')
             p.requires_grad = is_score if stage == 2 else (
                 not is_score and p.requires_grad)
-
-    def train(self, mode: bool = True) -> 'MixFormer':
-        super().train(mode)
-        if mode and self.train_cfg['stage'] == 2:
-            # only the SPM trains; the rest keeps inference behaviour
-            for name, module in self.named_children():
-                if name != 'score_branch':
-                    module.eval()
-        return self
 
     def normalize(self, images: Tensor) -> Tensor:
         """uint8 / float RGB images in [0, 255] -> ImageNet-normalised."""
@@ -267,6 +261,7 @@ class MixFormer(BaseModel):
             raise ValueError('MixFormer tracks one frame at a time; set the '
                              'test dataloader batch_size to 1.')
         sample = copy.copy(data_samples[0])
+        tic = time.perf_counter()
         frame = self._frame_rgb(inputs[0])
         frame_id = sample.metainfo.get('frame_id')
         if frame_id is None:
@@ -279,9 +274,12 @@ class MixFormer(BaseModel):
         else:
             out = self.track(frame)
             box, score = out['bbox'], out['score']
-        sample.pred_bbox = np.array(
-            [box[0], box[1], box[0] + box[2], box[1] + box[3]], np.float32)
+        box = np.asarray(box, np.float64)
+        sample.pred_bbox = np.concatenate([box[:2], box[:2] + box[2:]])
+        # the tracker's own (x, y, w, h): what the official files store
+        sample.pred_bbox_xywh = box
         sample.score = float(score)
+        sample.track_time = time.perf_counter() - tic
         return [sample]
 
     def _forward(self, inputs, data_samples=None):

@@ -120,10 +120,20 @@ class SOTPairDataset(Dataset):
     def __len__(self) -> int:
         return self.samples_per_epoch
 
+    @staticmethod
+    def _visible(video: dict) -> np.ndarray:
+        """Frames usable for sampling: flagged visible with a positive
+        box (the official training datasets' visibility)."""
+        if '_sampling_visible' not in video:
+            boxes = video['gt_bboxes']
+            video['_sampling_visible'] = video['visible'] & (
+                boxes[:, 2] > 0) & (boxes[:, 3] > 0)
+        return video['_sampling_visible']
+
     def _usable(self, video: dict) -> bool:
         n = len(video['frames'])
         return n == 1 or (n >= self.min_frames and int(
-            video['visible'].sum()) > 2 * (self.num_templates + 1))
+            self._visible(video).sum()) > 2 * (self.num_templates + 1))
 
     def _random_video(self, rng) -> dict:
         dataset = self.datasets[rng.choice(len(self.datasets),
@@ -140,14 +150,14 @@ class SOTPairDataset(Dataset):
     def _visible_in(self, video, lo, hi, visible_only=True) -> np.ndarray:
         lo, hi = max(lo, 0), min(hi, len(video['frames']))
         ids = np.arange(lo, hi)
-        return ids[video['visible'][lo:hi]] if visible_only else ids
+        return ids[self._visible(video)[lo:hi]] if visible_only else ids
 
     def _causal_ids(self, video, rng):
         """[base, online...] templates and the search frame, or None."""
         n = len(video['frames'])
         if n == 1:
             return [0] * self.num_templates, 0
-        visible = np.flatnonzero(video['visible'])
+        visible = np.flatnonzero(self._visible(video))
         gap = self.max_gap
         for _ in range(self.max_tries):
             base = int(rng.choice(visible))
@@ -165,7 +175,7 @@ class SOTPairDataset(Dataset):
         n = len(video['frames'])
         if n == 1:
             return [0] * self.num_templates, 0
-        visible = np.flatnonzero(video['visible'])
+        visible = np.flatnonzero(self._visible(video))
         t1, s = int(rng.choice(visible)), int(rng.choice(visible))
         lo, hi = (s, s + self.max_gap) if t1 >= s else (s - self.max_gap, s)
         others = self._visible_in(video, lo, hi, visible_only=False)
@@ -220,7 +230,7 @@ class SOTPairDataset(Dataset):
         search_video, search_box = video, None
         if self.mode == 'cls' and rng.random() >= self.pos_prob:
             label = 0
-            invisible = np.flatnonzero(~video['visible'])
+            invisible = np.flatnonzero(~self._visible(video))
             if len(video['frames']) > 1 and len(invisible):
                 search_id = int(rng.choice(invisible))
                 h, w = self._load(video['frames'][search_id]).shape[:2]

@@ -503,3 +503,28 @@ def test_dataset_aliases_subsets_and_train_mode(lasot_root, got_root):
         BaseSOTDataset(dataset_type='imagenet', data_root=lasot_root)
     with pytest.raises(ValueError, match='BaseSOTDataset'):
         LaSOTDataset(dataset_type='vot', data_root=lasot_root)
+
+
+def test_got10k_split_file_selects_by_index(tmp_path):
+    """The official got10k_vot_train_split.txt holds 0-based indices into
+    train/list.txt."""
+    from projects.common.datasets.sot import load_got10k
+    root = tmp_path / 'got10k'
+    names = [f'GOT-10k_Train_{i:06d}' for i in range(1, 4)]
+    (root / 'train').mkdir(parents=True)
+    (root / 'train' / 'list.txt').write_text('\n'.join(names) + '\n')
+    import cv2
+    for name in names:
+        d = root / 'train' / name
+        d.mkdir()
+        for j in range(1, 3):
+            cv2.imwrite(str(d / f'{j:08d}.jpg'),
+                        np.zeros((8, 8, 3), np.uint8))
+        (d / 'groundtruth.txt').write_text('1,1,3,3\n1,1,3,3\n')
+    (root / 'split.txt').write_text('2\n0\n')
+    records = load_got10k(str(root), 'train', split_file='split.txt')
+    assert [r['video_name'] for r in records] == [names[2], names[0]]
+    (root / 'split.txt').write_text('7\n')
+    with pytest.raises(ValueError, match=r'split.txt line 1: .7. is not an '
+                       r'index into the 3 sequences'):
+        load_got10k(str(root), 'train', split_file='split.txt')

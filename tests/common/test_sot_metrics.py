@@ -57,20 +57,25 @@ def test_box_iou_xywh_continuous():
 
 
 def test_fix_predictions_first_frame_and_zero_size():
+    # official order: zero sizes are replaced first (from the previous,
+    # unfixed row), then frame 0 becomes the GT
     gt = np.array([[0, 0, 10, 10]] * 5, dtype=float)
-    pred = np.array([[0, 0, 0, 0],       # f0: always the GT
-                     [0, 0, 0, 3],       # zero width -> f0 (the GT)
+    pred = np.array([[0, 0, 0, 0],       # f0: the GT in the end
+                     [0, 0, 0, 3],       # zero width -> raw f0 (0, 0, 0, 0)
                      [1, 2, 3, 4],       # kept
-                     [7, 7, 4, -1],      # negative height -> f2
-                     [8, 8, 0, 0]],      # zero size -> f3 = f2
+                     [8, 8, 0, 0],       # zero size -> f2
+                     [5, 5, 0, 2]],      # zero width -> f3 = f2
                     dtype=float)
     fixed = fix_predictions(pred, gt)
-    assert fixed.tolist() == [[0, 0, 10, 10], [0, 0, 10, 10], [1, 2, 3, 4],
+    assert fixed.tolist() == [[0, 0, 10, 10], [0, 0, 0, 0], [1, 2, 3, 4],
                               [1, 2, 3, 4], [1, 2, 3, 4]]
     assert pred[0].tolist() == [0, 0, 0, 0]  # input untouched
     with pytest.raises(ValueError, match=r'different lengths of pred \(5\) '
                        r'and gt \(4\)'):
         fix_predictions(pred, gt[:4])
+    pred[3, 3] = -1
+    with pytest.raises(ValueError, match=r'negative size\) at frames \[3\]'):
+        fix_predictions(pred, gt)
 
 
 def test_success_curve_is_strict():
@@ -127,6 +132,11 @@ def test_ope_invalid_gt_frames_stay_in_denominator():
     assert res['success'] == approx(20 * 0.5 / 21 * 100)  # 47.619048
     assert res['op75'] == approx(50.0)
     assert res['precision'] == approx(50.0)
+    # official quirk: frames invalid through their GT have normalised error
+    # -1, a success -> 4/4
+    assert res['norm_precision'] == approx(100.0)
+    # flagged invisible instead: +inf, a failure -> 2/4
+    res = eval_sot_ope([pred], [gt], [[True, False, False, True]])
     assert res['norm_precision'] == approx(50.0)
 
 
@@ -243,8 +253,9 @@ def test_sot_metric_ope_end_to_end(tmp_path):
     pred_b = [[1.9, 2.5, 3.99, 4.2], [0, 0, 10, 10], [0.6, 0.4, 9.9, 9.7]]
     frames = (_frames(7, 'bird-1', PRED_A, GT_A, visible=VIS_A) +
               _frames(3, 'car-2', pred_b, gt_b))
+    # float boxes here; integer truncation is checked below
     metric = METRICS.build(dict(type='SOTMetric', outfile_prefix=str(
-        tmp_path / 'lasot')))
+        tmp_path / 'lasot'), only_eval_visible=True, integer_boxes=False))
     assert isinstance(metric, SOTMetric)
     _feed(metric, frames)
     res = metric.evaluate(size=len(frames))
@@ -265,11 +276,20 @@ def test_sot_metric_ope_end_to_end(tmp_path):
         'bird-1.txt', 'car-2.txt'
     ]  # no .tmp left behind
 
-    # only_eval_visible=False: bird-1's f3 counts (AUC 11.75/21)
-    metric = SOTMetric(only_eval_visible=False)
+    # only_eval_visible=False (the OPE default): bird-1's f3 counts
+    # (AUC 11.75/21)
+    metric = SOTMetric(integer_boxes=False)
     _feed(metric, frames)
     res = metric.compute_metrics(metric.results)
     assert res['success'] == approx((11.75 / 21 + 58 / 63) / 2 * 100)
+
+    # integer boxes, as the official files: car-2 f2 becomes (0, 0, 9, 9),
+    # IoU 0.81 -> a success up to tau 0.80 (17 values), 2/3 at 0.85-0.95,
+    # 0 at 1: AUC 19/21 (bird-1's predictions are integers already)
+    metric = SOTMetric(only_eval_visible=True)
+    _feed(metric, frames)
+    res = metric.compute_metrics(metric.results)
+    assert res['success'] == approx((AUC_A + 19 / 21) / 2 * 100)
 
 
 def test_sot_metric_got10k_end_to_end(tmp_path):
@@ -289,6 +309,19 @@ def test_sot_metric_got10k_end_to_end(tmp_path):
     ]
     assert (tmp_path / 'GOT-10k_Val_000002' /
             'GOT-10k_Val_000002_001.txt').exists()
+    # the server also wants the seconds per frame (0 when not measured)
+    times = tmp_path / 'GOT-10k_Val_000001' / 'GOT-10k_Val_000001_time.txt'
+    assert times.read_text().splitlines() == ['0.0000'] * 4
+
+
+def test_sot_metric_trackingnet_delimiter(tmp_path):
+    frames = _frames(0, 'tn-1', [[0, 0, 1, 1], [4.7, 5.2, 10.9, 19.99]],
+                     [[2, 3, 10, 20], [0, 0, 0, 0]])
+    metric = SOTMetric(outfile_prefix=str(tmp_path), format_only=True,
+                       delimiter=',')
+    _feed(metric, frames)
+    assert metric.compute_metrics(metric.results) == {}
+    assert (tmp_path / 'tn-1.txt').read_text() == '2,3,10,20\n4,5,10,19\n'
 
 
 def test_sot_metric_format_only_unknown_gt(tmp_path):

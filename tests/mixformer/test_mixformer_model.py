@@ -132,7 +132,8 @@ def test_stage2_trains_only_the_score_module():
     model.train()
     trainable = {n for n, p in model.named_parameters() if p.requires_grad}
     assert trainable and all(n.startswith('score_branch.') for n in trainable)
-    assert not model.backbone.training
+    # the network stays in training mode (drop path active, officially)
+    assert model.backbone.training
     inputs, samples = _batch()
     loss = model(inputs, samples, mode='loss')
     assert set(loss) == {'loss_score'}

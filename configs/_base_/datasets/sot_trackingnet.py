@@ -10,5 +10,5 @@ trackingnet_test_dataset = dict(
     pipeline=[dict(type='LoadImageFromFile'),
               dict(type='PackSOTInputs')])
 trackingnet_evaluator = dict(
-    type='SOTMetric', metric='OPE', format_only=True,
+    type='SOTMetric', metric='OPE', format_only=True, delimiter=',',
     outfile_prefix='trackingnet_results')

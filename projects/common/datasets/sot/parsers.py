@@ -313,7 +313,9 @@ def load_lasot(root: str, split_file: Optional[str] = None,
 
 
 # ---------------------------------------------------------------- GOT-10k
-def load_got10k(root: str, split: str = 'val') -> List[dict]:
+def load_got10k(root: str, split: str = 'val',
+                split_file: Optional[str] = None,
+                video_names: Optional[Sequence[str]] = None) -> List[dict]:
     """GOT-10k: ``<root>/<split>/list.txt`` naming the sequence folders
     ``GOT-10k_<Split>_XXXXXX/`` with ``%08d.jpg``, ``groundtruth.txt``
     (x,y,w,h; only the first line in the test split), ``absence.label``
@@ -321,6 +323,11 @@ def load_got10k(root: str, split: str = 'val') -> List[dict]:
 
     ``visible = not absence and cover > 0`` when the label files exist;
     without them (test split) only the first box is known.
+
+    ``split_file`` selects sequences by 0-based index into ``list.txt``,
+    one per line, as the official trackers' ``got10k_vot_train_split.txt``
+    (7,086 of the 9,335 training videos); ``video_names`` selects them by
+    folder name.
     """
     split = str(split).lower()
     if split not in ('train', 'val', 'test'):
@@ -339,6 +346,26 @@ def load_got10k(root: str, split: str = 'val') -> List[dict]:
         if not names:
             _require_file(list_path, f'{GOT10K_LAYOUT} and <split>/list.txt '
                           'naming the sequence folders')
+    if video_names is not None:
+        names = list(video_names)
+    elif split_file is not None:
+        path = split_file if osp.isabs(split_file) or osp.isfile(
+            split_file) else osp.join(root, split_file)
+        _require_file(path, 'a split file of 0-based indices into '
+                      '<split>/list.txt, one per line')
+        picked = []
+        for line_no, line in enumerate(_read_lines(path), 1):
+            if not line.strip():
+                continue
+            try:
+                index = int(line.strip())
+                picked.append(names[index])
+            except (ValueError, IndexError):
+                raise ValueError(
+                    f'{path} line {line_no}: {line.strip()!r} is not an '
+                    f'index into the {len(names)} sequences of '
+                    f'{list_path}') from None
+        names = picked
     records = []
     for line_no, name in enumerate(names, 1):
         seq_dir = osp.join(split_dir, name)

@@ -7,13 +7,15 @@ for mmengine.
 OPE (one-pass evaluation, as reported on LaSOT, OTB, TrackingNet, UAV123),
 per sequence of ``N`` ground-truth frames:
 
-* the first prediction is replaced by the ground truth (the tracker is
-  initialised with it), and a prediction with ``w <= 0`` or ``h <= 0`` by the
-  previous, already fixed, prediction (:func:`fix_predictions`);
+* a prediction with ``w == 0`` or ``h == 0`` is replaced by the previous
+  one, and the first prediction by the ground truth (the tracker is
+  initialised with it) (:func:`fix_predictions`);
 * a frame is *valid* when its ground-truth box has ``w > 0`` and ``h > 0``
   and, when visibility flags are given, the target is visible. An invalid
   frame has IoU -1 and centre error +inf, so it is never a success, but it
-  stays in the denominator, which is always ``N``;
+  stays in the denominator, which is always ``N``. As in the official
+  toolkit, a frame invalid only through its ground truth has normalised
+  error -1 (a success), one flagged invisible +inf;
 * success(tau) = #{IoU > tau} / N for tau = 0, 0.05, ..., 1 (21 values);
   AUC is the mean of the curve, OP50 / OP75 its values at 0.5 / 0.75;
 * precision(tau) = #{centre error <= tau} / N for tau = 0, 1, ..., 50 px,
@@ -102,10 +104,11 @@ def _check_lists(preds: Sequence, gts: Sequence, extra: Optional[Sequence],
 def fix_predictions(pred, gt) -> np.ndarray:
     """Apply the OPE initialisation and zero-size rules to predictions.
 
-    The first prediction becomes the first ground-truth box; every later
-    prediction with ``w <= 0`` or ``h <= 0`` becomes the previous prediction
-    (after that one was fixed, so a run of empty boxes repeats the last good
-    one). The input is not modified.
+    As the official toolkit (``calc_seq_err_robust``): every later
+    prediction with ``w == 0`` or ``h == 0`` (on a frame whose ground truth
+    is not NaN) becomes the previous prediction, then the first prediction
+    becomes the first ground-truth box. NaN predictions or negative sizes
+    are invalid results. The input is not modified.
 
     Args:
         pred (array-like): Predictions, shape (N, 4), ``(x, y, w, h)``.
@@ -116,14 +119,19 @@ def fix_predictions(pred, gt) -> np.ndarray:
         np.ndarray: The fixed predictions, float64, shape (N, 4).
 
     Raises:
-        ValueError: If a shape is not (N, 4) or the lengths differ.
+        ValueError: If a shape is not (N, 4), the lengths differ, or a
+            prediction is NaN or has a negative size.
     """
     pred, gt = _pair(pred, gt)
     pred = pred.copy()
-    pred[0] = gt[0]
+    if np.isnan(pred).any() or (pred[:, 2:] < 0).any():
+        bad = np.flatnonzero(np.isnan(pred).any(1) | (pred[:, 2:] < 0).any(1))
+        raise ValueError(f'invalid predictions (NaN or negative size) at '
+                         f'frames {bad[:10].tolist()}')
     for i in range(1, len(pred)):
-        if pred[i, 2] <= 0 or pred[i, 3] <= 0:
+        if (pred[i, 2:] == 0).any() and not np.isnan(gt[i]).any():
             pred[i] = pred[i - 1]
+    pred[0] = gt[0]
     return pred
 
 
@@ -218,9 +226,12 @@ def eval_sot_ope(preds: Sequence,
             Frames with ``w <= 0``, ``h <= 0`` or non-finite values are
             invalid.
         visibles (list[array-like | None], optional): Per sequence, a (N,)
-            visibility flag; frames with a false flag are invalid. A
+            visibility flag (LaSOT's occlusion / out-of-view labels); frames
+            with a false flag are invalid and fail every measure. A
             ``None`` entry (or ``visibles=None``) means every frame is
-            visible.
+            visible. Frames invalid only because of their ground truth
+            (zero size, NaN) fail IoU and precision but, as in the official
+            toolkit, count as successes for normalised precision.
         names (list[str], optional): Sequence names for error messages.
             Defaults to ``#0``, ``#1``, ...
 
@@ -251,10 +262,15 @@ def eval_sot_ope(preds: Sequence,
         with np.errstate(invalid='ignore', divide='ignore'):
             err = np.where(valid, np.hypot(offset[:, 0], offset[:, 1]),
                            np.inf)
+            # official quirk: an invalid frame's normalised error is -1 (a
+            # success at every threshold) unless it is flagged invisible
             norm_err = np.where(
                 valid,
                 np.hypot(offset[:, 0] / gt[:, 2], offset[:, 1] / gt[:, 3]),
-                np.inf)
+                -1.0)
+        if visible is not None:
+            err[~visible] = np.inf
+            norm_err[~visible] = np.inf
         succ.append(success_curve(iou))
         prec.append(_threshold_curve(err, PRECISION_THRESHOLDS))
         norm.append(_threshold_curve(norm_err, NORM_PRECISION_THRESHOLDS))

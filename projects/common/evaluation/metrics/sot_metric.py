@@ -58,12 +58,18 @@ class SOTMetric(BaseMetric):
     Each data sample (a dict, or an object with ``to_dict()``) describes one
     frame: ``video_id`` (int), ``frame_id`` (int, 0-based),
     ``video_length`` (int), ``video_name`` (str), ``pred_bbox`` (4 numbers,
-    ``x1, y1, x2, y2`` pixels) and optionally ``gt_bbox`` (same format;
-    zeros or NaN when unknown), ``visible`` (bool, default True), ``cover``
-    (int) and ``score`` (float, kept but not used). Frames are grouped by
-    ``video_id`` and sorted by ``frame_id``; every sequence must have exactly
-    the frames ``0 .. video_length - 1``. Boxes become ``(x, y, w, h)`` with
-    ``w = x2 - x1`` and ``h = y2 - y1``.
+    ``x1, y1, x2, y2`` pixels) and optionally ``pred_bbox_xywh`` (the
+    tracker's own ``x, y, w, h``, used instead when given), ``gt_bbox``
+    (``x1, y1, x2, y2``; zeros or NaN when unknown), ``visible`` (bool,
+    default True), ``cover`` (int), ``score`` (float, kept but not used)
+    and ``track_time`` (seconds, written to GOT-10k's time files). Frames
+    are grouped by ``video_id`` and sorted by ``frame_id``; every sequence
+    must have exactly the frames ``0 .. video_length - 1``. Boxes become
+    ``(x, y, w, h)`` with ``w = x2 - x1`` and ``h = y2 - y1``.
+
+    As the official toolkits evaluate the result files they write, OPE
+    predictions are truncated to integers before scoring
+    (``integer_boxes``).
 
     * ``metric='OPE'`` (LaSOT, OTB, TrackingNet, UAV123):
       :func:`~projects.common.evaluation.functional.eval_sot_ope`; reports
@@ -80,14 +86,21 @@ class SOTMetric(BaseMetric):
     text formats (frame 0 is the initial ground-truth box):
 
     * OPE: ``{outfile_prefix}/{video_name}.txt``, ``x<TAB>y<TAB>w<TAB>h``
-      per line as integers (truncated);
+      per line as integers (truncated); ``delimiter=','`` gives
+      TrackingNet's server format;
     * GOT10k: ``{outfile_prefix}/{video_name}/{video_name}_001.txt``,
-      ``x,y,w,h`` per line with 4 decimals.
+      ``x,y,w,h`` per line with 4 decimals, and
+      ``{video_name}_time.txt`` with the seconds per frame.
 
     Args:
         metric (str): 'OPE' or 'GOT10k'. Defaults to 'OPE'.
-        only_eval_visible (bool): Use the ``visible`` / ``cover`` flags; if
-            False every frame counts as visible. Defaults to True.
+        only_eval_visible (bool, optional): Use the ``visible`` / ``cover``
+            flags (LaSOT's occlusion labels, GOT-10k's cover); if False
+            every frame counts as visible. Defaults to True for GOT10k and
+            False for OPE (the official toolkit uses flags for LaSOT only).
+        integer_boxes (bool): Truncate OPE predictions to integers before
+            scoring, as the official result files. Defaults to True.
+        delimiter (str): Separator of the OPE result files ('\t').
         outfile_prefix (str, optional): Folder for the result files.
         format_only (bool): Only write the files (e.g. for a test server) and
             return ``{}``; needs ``outfile_prefix``. Defaults to False.
@@ -99,7 +112,9 @@ class SOTMetric(BaseMetric):
 
     def __init__(self,
                  metric: str = 'OPE',
-                 only_eval_visible: bool = True,
+                 only_eval_visible: Optional[bool] = None,
+                 integer_boxes: bool = True,
+                 delimiter: str = '\t',
                  outfile_prefix: Optional[str] = None,
                  format_only: bool = False,
                  collect_device: str = 'cpu',
@@ -114,7 +129,11 @@ class SOTMetric(BaseMetric):
                              'and computes nothing, so it needs '
                              'outfile_prefix')
         self.metric = _METRICS[key]
+        if only_eval_visible is None:
+            only_eval_visible = self.metric == 'GOT10k'
         self.only_eval_visible = only_eval_visible
+        self.integer_boxes = integer_boxes
+        self.delimiter = delimiter
         self.outfile_prefix = outfile_prefix
         self.format_only = format_only
 
@@ -144,6 +163,8 @@ class SOTMetric(BaseMetric):
             visible = sample.get('visible')
             cover = sample.get('cover')
             score = sample.get('score')
+            xywh = sample.get('pred_bbox_xywh')
+            track_time = sample.get('track_time')
             self.results.append(
                 dict(
                     video_id=int(sample['video_id']),
@@ -157,7 +178,11 @@ class SOTMetric(BaseMetric):
                     cover=None if cover is None else int(
                         _to_numpy(cover).reshape(-1)[0]),
                     score=None if score is None else float(
-                        _to_numpy(score).reshape(-1)[0])))
+                        _to_numpy(score).reshape(-1)[0]),
+                    pred_xywh=None if xywh is None else _box(
+                        xywh, 'pred_bbox_xywh', where),
+                    track_time=None if track_time is None else float(
+                        _to_numpy(track_time).reshape(-1)[0])))
 
     def _sequences(self, results: List[dict]) -> List[dict]:
         """Frames grouped into complete, sorted sequences."""
@@ -195,8 +220,12 @@ class SOTMetric(BaseMetric):
             sequences.append(
                 dict(
                     name=name,
-                    pred=_xyxy_to_xywh(np.stack([f['pred_bbox']
-                                                 for f in frames])),
+                    pred=np.stack([
+                        _xyxy_to_xywh(f['pred_bbox'][None])[0]
+                        if f['pred_xywh'] is None else f['pred_xywh']
+                        for f in frames
+                    ]),
+                    times=[f['track_time'] for f in frames],
                     gt=_xyxy_to_xywh(np.stack([f['gt_bbox']
                                                for f in frames])),
                     visible=np.array([f['visible'] for f in frames]),
@@ -214,9 +243,13 @@ class SOTMetric(BaseMetric):
             if self.metric == 'GOT10k':
                 path = osp.join(self.outfile_prefix, name, f'{name}_001.txt')
                 lines = [','.join(f'{v:.4f}' for v in box) for box in boxes]
+                times = [0.0 if t is None else t for t in seq['times']]
+                _write_atomic(
+                    osp.join(self.outfile_prefix, name, f'{name}_time.txt'),
+                    '\n'.join(f'{t:.4f}' for t in times) + '\n')
             else:
                 path = osp.join(self.outfile_prefix, f'{name}.txt')
-                lines = ['\t'.join(str(v) for v in box)
+                lines = [self.delimiter.join(str(v) for v in box)
                          for box in boxes.astype(int)]
             _write_atomic(path, '\n'.join(lines) + '\n')
         print_log(f'SOTMetric: wrote {len(sequences)} {self.metric} result '
@@ -240,6 +273,8 @@ class SOTMetric(BaseMetric):
         if self.format_only:
             return {}
         preds = [s['pred'] for s in sequences]
+        if self.integer_boxes and self.metric == 'OPE':
+            preds = [np.trunc(p) for p in preds]
         gts = [s['gt'] for s in sequences]
         names = [s['name'] for s in sequences]
         if self.metric == 'OPE':

@@ -283,7 +283,23 @@ class MixFormer(BaseModel):
         return [sample]
 
     def _forward(self, inputs, data_samples=None):
-        raise NotImplementedError('MixFormer has no tensor mode.')
+        """Tensor mode (e.g. for FLOPs counting): the network on a batch
+        of template / search crops (the ``loss`` inputs).
+
+        Returns:
+            tuple: boxes (B, 4) normalised (x1, y1, x2, y2) in the search
+            crop, and score logits (B, ) (None without a score head).
+        """
+        templates = self._stack(inputs, 'template')
+        templates = self.normalize(templates.flatten(0, 1)).unflatten(
+            0, templates.shape[:2])
+        search = self.normalize(self._stack(inputs, 'search'))
+        template_feat, search_feat = self.backbone(
+            list(templates.unbind(1)), search)
+        boxes = self.box_head(search_feat)
+        scores = None if self.score_branch is None else self.score_branch(
+            search_feat, template_feat, boxes)
+        return boxes, scores
 
     def forward(self, inputs, data_samples=None, mode: str = 'tensor'):
         if mode == 'loss':

@@ -127,6 +127,13 @@ def test_stage1_losses_decrease_and_score_head_is_frozen():
     assert losses[-1] < 0.7 * losses[0]
 
 
+def test_tensor_mode():
+    model = _model().eval()
+    inputs, _ = _batch(2)
+    boxes, scores = model(inputs, mode='tensor')
+    assert boxes.shape == (2, 4) and scores.shape == (2, )
+
+
 def test_stage2_trains_only_the_score_module():
     model = _model(train_cfg=dict(stage=2))
     model.train()

@@ -122,6 +122,15 @@ class MixFormer(BaseModel):
         ]
         return items if isinstance(items, Tensor) else torch.stack(items)
 
+    def _features(self, inputs):
+        """Normalise the uint8 crops and run the joint backbone pass:
+        returns (first template's map, search map)."""
+        templates = self._stack(inputs, 'template')  # (B, T, 3, h, w)
+        templates = self.normalize(templates.flatten(0, 1)).unflatten(
+            0, templates.shape[:2])
+        search = self.normalize(self._stack(inputs, 'search'))
+        return self.backbone(list(templates.unbind(1)), search)
+
     def loss(self, inputs, data_samples: List[BaseDataElement]) -> dict:
         """Args:
             inputs: dict or list of dicts with ``template`` (T, 3, 128, 128)
@@ -131,21 +140,16 @@ class MixFormer(BaseModel):
                 (x, y, w, h) in the search crop and, in stage 2, ``label``
                 (1 = the target is there).
         """
-        templates = self._stack(inputs, 'template')  # (B, T, 3, h, w)
-        templates = self.normalize(templates.flatten(0, 1)).unflatten(
-            0, templates.shape[:2])
-        search = self.normalize(self._stack(inputs, 'search'))
-        template_feat, search_feat = self.backbone(
-            list(templates.unbind(1)), search)
+        template_feat, search_feat = self._features(inputs)
+        device = search_feat.device
         gt = torch.stack([
             torch.as_tensor(ds.search_bbox, dtype=torch.float32)
             for ds in data_samples
-        ]).to(search.device)
+        ]).to(device)
         gt_xyxy = torch.cat([gt[:, :2], gt[:, :2] + gt[:, 2:]], dim=1)
         if self.train_cfg['stage'] == 2:
             labels = torch.as_tensor(
-                [float(ds.label) for ds in data_samples],
-                device=search.device)
+                [float(ds.label) for ds in data_samples], device=device)
             logits = self.score_branch(search_feat, template_feat, gt_xyxy)
             return dict(loss_score=self.loss_score(
                 logits[:, None], labels.long()[:, None].float()))
@@ -290,12 +294,7 @@ class MixFormer(BaseModel):
             tuple: boxes (B, 4) normalised (x1, y1, x2, y2) in the search
             crop, and score logits (B, ) (None without a score head).
         """
-        templates = self._stack(inputs, 'template')
-        templates = self.normalize(templates.flatten(0, 1)).unflatten(
-            0, templates.shape[:2])
-        search = self.normalize(self._stack(inputs, 'search'))
-        template_feat, search_feat = self.backbone(
-            list(templates.unbind(1)), search)
+        template_feat, search_feat = self._features(inputs)
         boxes = self.box_head(search_feat)
         scores = None if self.score_branch is None else self.score_branch(
             search_feat, template_feat, boxes)

@@ -186,3 +186,45 @@ def test_toy_training_and_testing_through_the_tools(toy_data, tmp_path):
                        f'test_dataloader.dataset.data_root={root}'])
     assert result.returncode == 0, result.stderr[-3000:]
     assert 'sot/success' in result.stdout + result.stderr
+
+
+def test_video_sampler_keeps_videos_whole(toy_data):
+    from mmdet.registry import DATASETS
+    from projects.common.datasets.sot import SOTVideoSampler
+    dataset = DATASETS.build(dict(type='ToySOTDataset', data_root=toy_data,
+                                  test_mode=True))
+    shares = [list(SOTVideoSampler(dataset, rank=r, world_size=2))
+              for r in range(2)]
+    assert sorted(shares[0] + shares[1]) == list(range(len(dataset)))
+    for share in shares:
+        videos = {dataset.frame_index(i)[0] for i in share}
+        for v in videos:  # every video entirely on one process, in order
+            frames = [i for i in share if dataset.frame_index(i)[0] == v]
+            assert frames == list(dataset.video_frame_range(v))
+    assert all(shares)
+
+
+def test_two_process_tracking_matches_one_process(toy_data, tmp_path):
+    """tools/test.py with 2 CPU processes: whole videos per process, results
+    gathered from unequal shares, the same metrics as one process."""
+    model = _tiny()
+    ckpt = str(tmp_path / 'tiny.pth')
+    torch.save({'state_dict': model.state_dict()}, ckpt)
+    root = toy_data.rstrip('/') + '/'
+    options = ['--cfg-options', f'test_dataloader.dataset.data_root={root}']
+    single = run_tool(['tools/test.py', TINY_CONFIG, ckpt, '--work-dir',
+                       str(tmp_path / 'one')] + options)
+    assert single.returncode == 0, single.stderr[-3000:]
+    double = run_tool(['-m', 'torch.distributed.run', '--nproc_per_node', '2',
+                       '--master_port', '29541', 'tools/test.py',
+                       TINY_CONFIG, ckpt, '--launcher', 'pytorch',
+                       '--work-dir', str(tmp_path / 'two')] + options)
+    assert double.returncode == 0, double.stderr[-3000:]
+
+    def metrics(text):
+        import re
+        return re.findall(r'sot/(\w+): ([\d.]+)', text)
+
+    one = metrics(single.stdout + single.stderr)
+    two = metrics(double.stdout + double.stderr)
+    assert one and one[-5:] == two[-5:]

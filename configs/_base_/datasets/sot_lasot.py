@@ -10,7 +10,8 @@ sot_test_pipeline = [
 val_dataloader = dict(
     batch_size=1,
     num_workers=2,
-    sampler=dict(type='DefaultSampler', shuffle=False),
+    # whole videos per process, frames in order (trackers keep state)
+    sampler=dict(type='SOTVideoSampler'),
     collate_fn=dict(type='pseudo_collate'),
     dataset=dict(
         type='LaSOTDataset',

@@ -5,6 +5,7 @@ from .parsers import (LOADERS, list_images, load_coco_sot, load_got10k,
                       load_lasot,
                       load_otb, load_toy_video, load_trackingnet, load_vot,
                       make_record, parse_boxes, polygon_to_xywh)
+from .sot_video_sampler import SOTVideoSampler
 from .sot_dataset import (BaseSOTDataset, GOT10kDataset, LaSOTDataset,
                           OTBDataset, SOTCocoDataset, ToySOTDataset,
                           TrackingNetDataset, VOTDataset)
@@ -14,5 +15,5 @@ __all__ = [
     'load_toy_video', 'LOADERS', 'list_images', 'make_record', 'parse_boxes',
     'polygon_to_xywh', 'BaseSOTDataset', 'LaSOTDataset', 'GOT10kDataset',
     'TrackingNetDataset', 'OTBDataset', 'VOTDataset', 'ToySOTDataset',
-    'SOTCocoDataset', 'load_coco_sot'
+    'SOTCocoDataset', 'load_coco_sot', 'SOTVideoSampler'
 ]

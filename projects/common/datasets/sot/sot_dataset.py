@@ -157,6 +157,13 @@ class BaseSOTDataset(BaseDataset):
     def num_frames(self) -> int:
         return int(self._frame_ends[-1]) if len(self._frame_ends) else 0
 
+    @force_full_init
+    def video_frame_range(self, video_idx: int) -> range:
+        """Test-mode indices of the frames of one video, in order."""
+        end = int(self._frame_ends[video_idx])
+        start = int(self._frame_ends[video_idx - 1]) if video_idx else 0
+        return range(start, end)
+
     # ------------------------------------------------------------ frames
     @force_full_init
     def frame_index(self, idx: int):

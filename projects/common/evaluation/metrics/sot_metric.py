@@ -255,6 +255,24 @@ class SOTMetric(BaseMetric):
         print_log(f'SOTMetric: wrote {len(sequences)} {self.metric} result '
                   f'files to {self.outfile_prefix}', logger='current')
 
+    def evaluate(self, size: int = 1) -> dict:
+        """Gather every process's frames (shares may differ: whole videos
+        per process, see ``SOTVideoSampler``), then compute on the main
+        process and broadcast. ``size`` is not used."""
+        from mmengine.dist import broadcast_object_list, is_main_process
+
+        from mmdet.evaluation.metrics.base_video_metric import \
+            collect_tracking_results
+        results = collect_tracking_results(self.results, self.collect_device)
+        metrics = [None]
+        if is_main_process():
+            computed = self.compute_metrics(results)
+            metrics = [{f'{self.prefix}/{k}' if self.prefix else k: v
+                        for k, v in computed.items()}]
+        broadcast_object_list(metrics)
+        self.results.clear()
+        return metrics[0]
+
     def compute_metrics(self, results: list) -> Dict[str, float]:
         """Group the frames into sequences, write files, evaluate.
 

@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 
 import torch
 from mmcv.cnn import build_norm_layer
+from mmengine.dist import barrier, get_dist_info
 from mmengine.logging import print_log
 from mmengine.model import BaseModule
 from mmengine.model.weight_init import trunc_normal_
@@ -182,8 +183,12 @@ class BiFormer(BaseModule):
         if is_official_biformer(state):
             state, _ = convert_official_biformer(state)
         missing, unexpected = self.load_state_dict(state, strict=False)
-        # extra norms are new for the detection backbone, as officially
+        # extra norms are new for the detection backbone, as officially; a
+        # detector checkpoint may hold norms of stages this backbone does
+        # not return
         missing = [k for k in missing if not k.startswith('extra_norms.')]
+        unexpected = [k for k in unexpected
+                      if not k.startswith('extra_norms.')]
         if missing or unexpected:
             raise KeyError(
                 f'BiFormer: checkpoint {source} does not fit this backbone: '
@@ -207,11 +212,13 @@ class BiFormer(BaseModule):
         name = file_name or osp.basename(urlparse(source).path)
         cache = osp.join(torch.hub.get_dir(), 'checkpoints')
         path = osp.join(cache, name)
-        if not osp.isfile(path):
+        rank, _ = get_dist_info()
+        if rank == 0 and not osp.isfile(path):
             os.makedirs(cache, exist_ok=True)
             print_log(f'BiFormer: downloading {source} to {path}',
                       logger='current')
             torch.hub.download_url_to_file(source, path, progress=True)
+        barrier()  # other processes wait for rank 0's download
         return path
 
     def _freeze_stages(self) -> None:

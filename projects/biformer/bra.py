@@ -134,7 +134,10 @@ class _StreamingRoutedAttention(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, qh, kh, vh, flat, chunk):
-        out, lse = _streaming_forward(qh, kh, vh, flat, chunk)
+        # inputs arrive in float32 (see routed_attention_streaming); keep
+        # autocast out so forward and backward agree on dtypes
+        with torch.autocast(device_type=qh.device.type, enabled=False):
+            out, lse = _streaming_forward(qh, kh, vh, flat, chunk)
         ctx.save_for_backward(qh, kh, vh, flat, out, lse)
         ctx.chunk = chunk
         return out
@@ -142,7 +145,13 @@ class _StreamingRoutedAttention(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad_out):
         qh, kh, vh, flat, out, lse = ctx.saved_tensors
-        grad_out = grad_out.contiguous()
+        with torch.autocast(device_type=qh.device.type, enabled=False):
+            return _StreamingRoutedAttention._backward(
+                ctx, grad_out.to(qh.dtype).contiguous(), qh, kh, vh, flat,
+                out, lse)
+
+    @staticmethod
+    def _backward(ctx, grad_out, qh, kh, vh, flat, out, lse):
         delta = (grad_out * out).sum(dim=-1, keepdim=True)
         grad_q = torch.zeros_like(qh)
         grad_k = torch.zeros_like(kh)
@@ -191,11 +200,20 @@ def routed_attention_streaming(q: Tensor,
         # the (T x topk*T) logits either (q is already scaled).
         k_sel, v_sel = _gather(kh, vh, flat)
         out = F.scaled_dot_product_attention(qh, k_sel, v_sel, scale=1.0)
-    elif torch.is_grad_enabled() and (qh.requires_grad or kh.requires_grad
-                                      or vh.requires_grad):
-        out = _StreamingRoutedAttention.apply(qh, kh, vh, flat, chunk)
     else:
-        out = _streaming_forward(qh, kh, vh, flat, chunk)[0]
+        # The online softmax runs in float32 (or float64) whatever the
+        # input precision (under AMP q / k / v are half): its running
+        # statistics need it, and the custom backward must see one dtype.
+        dtype = qh.dtype
+        if dtype in (torch.float16, torch.bfloat16):
+            qh, kh, vh = qh.float(), kh.float(), vh.float()
+        if torch.is_grad_enabled() and (qh.requires_grad or kh.requires_grad
+                                        or vh.requires_grad):
+            out = _StreamingRoutedAttention.apply(qh, kh, vh, flat, chunk)
+        else:
+            with torch.autocast(device_type=qh.device.type, enabled=False):
+                out = _streaming_forward(qh, kh, vh, flat, chunk)[0]
+        out = out.to(dtype)
     return out.transpose(1, 2).reshape(n, r, t, m, dv)
 
 

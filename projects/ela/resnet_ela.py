@@ -90,6 +90,13 @@ class ResNetELA(ResNet):
         if len(ela_stages) != 4:
             raise ValueError(f'ResNetELA: ela_stages needs 4 booleans, got '
                              f'{ela_stages}.')
+        frozen = kwargs.get('frozen_stages', -1)
+        for i, on in enumerate(ela_stages):
+            if on and i < frozen:
+                raise ValueError(
+                    f'ResNetELA: ELA in stage {i + 1} would be frozen at its '
+                    f'random initialisation (frozen_stages={frozen}); drop it '
+                    f'from ela_stages or lower frozen_stages.')
         ela = dict(
             cfg=dict(type='ELA', variant=ela_variant, **(ela_cfg or {})),
             stages=tuple(bool(s) for s in ela_stages),

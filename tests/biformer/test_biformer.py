@@ -162,6 +162,24 @@ def test_pretrained_official_checkpoint_loads(tmp_path):
         missing.init_weights()
 
 
+def test_detector_checkpoint_with_prefix(tmp_path):
+    """An official mmdet-2 detector checkpoint (backbone.* keys, all four
+    extra norms) loads into a backbone returning stages 2-4."""
+    src = BiFormer('tiny')
+    state = {'backbone.' + k: v for k, v in _official_tiny_state(src).items()
+             if not k.startswith(('head.', 'norm.'))}
+    for i, c in enumerate([64, 128, 256, 512]):
+        state[f'backbone.extra_norms.{i}.weight'] = torch.full((c, ), 2.)
+        state[f'backbone.extra_norms.{i}.bias'] = torch.zeros(c)
+    state['bbox_head.retina_cls.weight'] = torch.zeros(9, 256, 3, 3)
+    path = tmp_path / 'retinanet.pth'
+    torch.save({'state_dict': state}, path)
+    model = BiFormer('tiny', out_indices=(1, 2, 3), init_cfg=dict(
+        type='Pretrained', checkpoint=str(path), prefix='backbone.'))
+    model.init_weights()
+    assert torch.equal(model.extra_norms['3'].weight, torch.full((512, ), 2.))
+
+
 def test_url_checkpoint_is_cached_under_its_file_name(tmp_path, monkeypatch):
     src = BiFormer('tiny')
     local = tmp_path / 'official.pth'

@@ -134,3 +134,24 @@ def test_streaming_backward_is_exact(chunk):
     assert torch.autograd.gradcheck(
         lambda q, k, v: routed_attention_streaming(q, k, v, index, 0.3,
                                                    chunk), (q, k, v))
+
+
+@pytest.mark.parametrize('dtype', [torch.bfloat16])
+def test_fast_path_under_autocast(dtype):
+    """Mixed precision (the official COCO recipes train with fp16): the
+    streaming softmax runs in float32 inside, forward and backward work and
+    stay close to the reference path under the same autocast."""
+    bra = _bra(embed_dims=32, num_heads=2, n_win=4, topk=4, auto_pad=True)
+    x = torch.randn(2, 13, 18, 32, requires_grad=True)
+    outs, grads = {}, {}
+    for impl in ('reference', 'fast'):
+        bra.attn_impl = impl
+        with torch.autocast('cpu', dtype=dtype):
+            out = bra(x)
+        grads[impl] = torch.autograd.grad(out.float().square().sum(), x)[0]
+        outs[impl] = out.float()
+    assert torch.isfinite(grads['fast']).all()
+    torch.testing.assert_close(outs['fast'], outs['reference'], atol=5e-2,
+                               rtol=5e-2)
+    torch.testing.assert_close(grads['fast'], grads['reference'], atol=0.1,
+                               rtol=0.1)

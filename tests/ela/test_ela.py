@@ -110,3 +110,7 @@ def test_resnet_stages_choice_and_contracts():
         assert (p.grad is None) == frozen, name
     with pytest.raises(ValueError, match='4 booleans'):
         ResNetELA(depth=50, ela_stages=(True, ))
+    # ELA in a frozen stage would stay at its random initialisation
+    with pytest.raises(ValueError, match='would be frozen'):
+        ResNetELA(depth=50, ela_stages=(True, True, True, True),
+                  frozen_stages=1)

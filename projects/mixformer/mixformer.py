@@ -135,7 +135,7 @@ class MixFormer(BaseModel):
         """Args:
             inputs: dict or list of dicts with ``template`` (T, 3, 128, 128)
                 RGB (static template then online template) and ``search``
-                (3, 320, 320) RGB, uint8.
+                (3, 320, 320) RGB, values in [0, 255] (uint8 or float).
             data_samples: each with ``search_bbox`` (4, ) normalised
                 (x, y, w, h) in the search crop and, in stage 2, ``label``
                 (1 = the target is there).

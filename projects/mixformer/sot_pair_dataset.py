@@ -19,11 +19,12 @@ follows STARK:
 * augmentation: grayscale (p 0.05) and horizontal flip (p 0.5) drawn once
   per sample on the full frames; per crop a brightness factor U(0.8, 1.2)
   and a horizontal flip (p 0.5) of the crop and its box;
-* a sample whose crop is all padding (or whose mask downsampled by 16 is)
-  is drawn again.
+* a sample whose crop is all padding (or whose mask downsampled by 16 is,
+  after the flip) is drawn again.
 
-Each item is ``dict(inputs=dict(template=(T, 3, 128, 128) uint8 RGB,
-search=(3, 320, 320) uint8 RGB), data_samples=BaseDataElement(
+Each item is ``dict(inputs=dict(template=(T, 3, 128, 128) float RGB,
+search=(3, 320, 320) float RGB, both in [0, 255]),
+data_samples=BaseDataElement(
 search_bbox=(4,) normalised xywh, label=int))``. The length is a fixed
 quota of samples per epoch (``samples_per_epoch``); the index is ignored.
 """
@@ -200,23 +201,24 @@ class SOTPairDataset(Dataset):
             flipped = []
             for f, b in zip(frames, boxes):
                 flipped.append(np.ascontiguousarray(f[:, ::-1]))
-                b[0] = f.shape[1] - b[0] - b[2]
+                # official: corner x -> (W - 1) - x
+                b[0] = f.shape[1] - 1 - b[0] - b[2]
             frames = flipped
         return frames, boxes
 
     def _crop(self, frame, box, crop_box, factor, size, rng):
         patch, resize, mask = crop_around(frame, crop_box, factor, size)
-        if mask.all() or mask[::16, ::16].all():
-            return None
         norm_box = box_in_crop(box, crop_box, resize, size)
+        # brightness on the float crop, not rounded back to uint8
         patch = np.clip(patch.astype(np.float32) * rng.uniform(
             1 - self.brightness, 1 + self.brightness), 0, 255)
-        if rng.random() < 0.5:  # per-crop flip of the crop and its box
-            patch = patch[:, ::-1]
+        if rng.random() < 0.5:  # per-crop flip of the crop, box and mask
+            patch, mask = patch[:, ::-1], mask[:, ::-1]
             norm_box[0] = 1 - norm_box[0] - norm_box[2]
-        tensor = torch.from_numpy(
-            np.ascontiguousarray(patch.round().astype(np.uint8).transpose(
-                2, 0, 1)))
+        if mask.all() or mask[::16, ::16].all():
+            return None
+        tensor = torch.from_numpy(np.ascontiguousarray(patch.transpose(2, 0,
+                                                                      1)))
         return tensor, norm_box
 
     def _sample(self, rng):
@@ -233,9 +235,13 @@ class SOTPairDataset(Dataset):
             invisible = np.flatnonzero(~self._visible(video))
             if len(video['frames']) > 1 and len(invisible):
                 search_id = int(rng.choice(invisible))
-                h, w = self._load(video['frames'][search_id]).shape[:2]
-                search_box = np.array([w / 2 - w / 16, h / 2 - h / 16, w / 8,
-                                       h / 8])
+                # official: centred W/8 x H/8 box of the first template
+                # frame's size, truncated to integers
+                h, w = self._load(video['frames'][template_ids[0]]).shape[:2]
+                search_box = np.array([
+                    int(w / 2 - w / 16), int(h / 2 - h / 16), int(w / 8),
+                    int(h / 8)
+                ], float)
             else:
                 search_video = self._random_video(rng)
                 search_id = int(rng.integers(len(search_video['frames'])))
@@ -259,8 +265,8 @@ class SOTPairDataset(Dataset):
             templates.append(out[0])
         jittered = jitter_box(boxes[-1], self.scale_jitter,
                               self.centre_jitter, rng)
-        if math.sqrt(max(jittered[2] * jittered[3], 0)) * \
-                self.search_factor < 1:
+        if math.ceil(math.sqrt(max(jittered[2] * jittered[3], 0)) *
+                     self.search_factor) < 1:
             return None
         out = self._crop(frames[-1], boxes[-1], jittered, self.search_factor,
                          self.search_size, rng)

@@ -1,24 +1,17 @@
 # Single-object tracking on the toy video of tools/misc/make_toy_data.py
-# (one sequence per shape track). Training: template / search pairs
-# (SOTPairDataset, a fixed quota per epoch); testing: every frame of every
-# sequence in order, batch 1, OPE metrics (success AUC, precision,
-# normalised precision). Crop sizes are set by the model config.
+# (one sequence per shape track): the LaSOT test loader and OPE metric
+# (sot_lasot.py) on ToySOTDataset, without visibility flags or result
+# files. Training pairs and crop sizes are set by the model config.
+_base_ = './sot_lasot.py'
 data_root = 'data/toy/'
-sot_test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='PackSOTInputs')
-]
 val_dataloader = dict(
-    batch_size=1,
     num_workers=0,
-    # whole videos per process, frames in order (trackers keep state)
-    sampler=dict(type='SOTVideoSampler'),
-    collate_fn=dict(type='pseudo_collate'),
     dataset=dict(
+        _delete_=True,
         type='ToySOTDataset',
         data_root=data_root,
         test_mode=True,
-        pipeline=sot_test_pipeline))
+        pipeline={{_base_.sot_test_pipeline}}))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='SOTMetric', metric='OPE')
+val_evaluator = dict(_delete_=True, type='SOTMetric', metric='OPE')
 test_evaluator = val_evaluator

@@ -34,7 +34,7 @@ _SEPARATORS = re.compile(r'[,;\s]+')
 
 LASOT_LAYOUT = 'LaSOT layout <root>/<class>/<class>-<k>/'
 GOT10K_LAYOUT = ('GOT-10k layout '
-                 '<root>/{train,val,test}/GOT-10k_<Split>_XXXXXX/')
+                 '<root>/{train,val,test}/GOT-10k_<Split>_<6-digit id>/')
 TRACKINGNET_LAYOUT = ('TrackingNet layout <root>/{TRAIN_0..TRAIN_11,TEST}/'
                       '{anno/<video>.txt,frames/<video>/<i>.jpg}')
 OTB_LAYOUT = 'OTB layout <root>/<seq>/{img/%04d.jpg,groundtruth_rect.txt}'
@@ -317,7 +317,7 @@ def load_got10k(root: str, split: str = 'val',
                 split_file: Optional[str] = None,
                 video_names: Optional[Sequence[str]] = None) -> List[dict]:
     """GOT-10k: ``<root>/<split>/list.txt`` naming the sequence folders
-    ``GOT-10k_<Split>_XXXXXX/`` with ``%08d.jpg``, ``groundtruth.txt``
+    ``GOT-10k_<Split>_<6-digit id>/`` with ``%08d.jpg``, ``groundtruth.txt``
     (x,y,w,h; only the first line in the test split), ``absence.label``
     (0/1 a line) and ``cover.label`` (0-8 a line).
 

@@ -16,10 +16,10 @@ demo: venv
 
 test: venv
 	$(PY) tools/misc/check_env.py
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q --durations=15 tests
 
 test-all: venv
-	$(PY) -m pytest -q --runslow tests
+	$(PY) -m pytest -q --durations=15 --runslow tests
 
 clean:
 	rm -rf work_dirs outputs

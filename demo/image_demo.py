@@ -24,9 +24,7 @@ from mmdet.registry import VISUALIZERS
 import projects.common  # noqa: F401  registers modules, fixes torch.load
 from projects.common.apis import inference_pipeline
 from projects.common.datasets import CorruptImageError
-from projects.common.utils import UserInputError, run_cli
-
-IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
+from projects.common.utils import IMG_EXTENSIONS, UserInputError, run_cli
 
 
 def list_images(inputs: str) -> list:
@@ -38,11 +36,11 @@ def list_images(inputs: str) -> list:
     else:
         paths = glob.glob(inputs)
     paths = sorted(p for p in paths
-                   if osp.isfile(p) and p.lower().endswith(IMAGE_EXTENSIONS))
+                   if osp.isfile(p) and p.lower().endswith(IMG_EXTENSIONS))
     if not paths:
         raise UserInputError(
             f'No image found in "{inputs}" (a file, a folder, or a quoted '
-            f'glob of {"/".join(IMAGE_EXTENSIONS)} files).')
+            f'glob of {"/".join(IMG_EXTENSIONS)} files).')
     return paths
 
 

@@ -1,5 +1,6 @@
 # Relation-DETR with a BiFormer-S backbone, 12 epochs on COCO: the
-# Relation-DETR recipe (configs/_base_/relation-detr_r50_12e.py) with
+# Relation-DETR recipe (configs/_base_/models/relation-detr_r50.py,
+# schedules/relation-detr_12e.py, datasets/detr_augmentation.py) with
 # BiFormer-S (n_win 16, auto-pad, drop path 0.2, ImageNet-1k weights) giving
 # strides 8 / 16 / 32. No official result exists for this pair.
 _base_ = [

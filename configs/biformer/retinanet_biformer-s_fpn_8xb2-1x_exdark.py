@@ -2,7 +2,8 @@
 # AP and AP per lighting type.
 _base_ = [
     '../_base_/datasets/exdark_detection.py', '../_base_/default_runtime.py',
-    '../_base_/retinanet_biformer-s_fpn_1x.py'
+    '../_base_/models/retinanet_biformer-s_fpn.py',
+    '../_base_/schedules/adamw-fp16_1x.py'
 ]
 custom_imports = dict(
     imports=['projects.common', 'projects.biformer'],

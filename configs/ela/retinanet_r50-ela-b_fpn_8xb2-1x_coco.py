@@ -2,7 +2,8 @@
 # 36.5 box AP. No official ELA detection result with this detector exists.
 _base_ = [
     '../_base_/datasets/coco_detection.py', '../_base_/default_runtime.py',
-    '../_base_/retinanet_r50-ela-b_fpn_1x.py'
+    '../_base_/models/retinanet_r50-ela-b_fpn.py',
+    '../_base_/schedules/retinanet_1x.py'
 ]
 custom_imports = dict(
     imports=['projects.common', 'projects.ela'], allow_failed_imports=False)

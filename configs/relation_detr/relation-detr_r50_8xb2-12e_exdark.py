@@ -3,7 +3,9 @@
 # COCO AP and AP per lighting type.
 _base_ = [
     '../_base_/datasets/exdark_detection.py', '../_base_/default_runtime.py',
-    '../_base_/relation-detr_r50_12e.py'
+    '../_base_/models/relation-detr_r50.py',
+    '../_base_/schedules/relation-detr_12e.py',
+    '../_base_/datasets/detr_augmentation.py'
 ]
 custom_imports = dict(
     imports=['projects.common', 'projects.relation_detr'],

@@ -7,26 +7,18 @@ from typing import Callable, Optional, Sequence
 import cv2
 import numpy as np
 import torch
-from mmengine.config import Config
-from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 
-from mmdet.registry import MODELS
 from projects.common.apis import FrameOutput, FrameSource, LoopStats
+from projects.common.utils.model_build import build_model_from_config
 
 
 def init_tracker(config: str, checkpoint: Optional[str],
                  device: str = 'cpu'):
     """Build the tracker of ``config`` and load ``checkpoint`` (None keeps
     the initialisation, e.g. to try the loop)."""
-    cfg = Config.fromfile(config)
-    init_default_scope(cfg.get('default_scope', 'mmdet'))
-    if cfg.get('custom_imports'):
-        from mmengine.utils import import_modules_from_strings
-        import_modules_from_strings(**cfg.custom_imports)
-    backbone = cfg.model.backbone
-    backbone.init_cfg = None  # weights come from the checkpoint
-    model = MODELS.build(cfg.model)
+    # weights come from the checkpoint: no pretrained backbone
+    model = build_model_from_config(config)
     if checkpoint is not None:
         if not osp.isfile(checkpoint):
             raise FileNotFoundError(f'checkpoint {checkpoint} not found')

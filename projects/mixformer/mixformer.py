@@ -260,7 +260,8 @@ class MixFormer(BaseModel):
     def predict(self, inputs, data_samples: List[BaseDataElement]
                 ) -> List[BaseDataElement]:
         """One frame (batch 1). At ``frame_id`` 0 the tracker starts from
-        the sample's ``init_bbox`` (x1, y1, x2, y2) and returns it."""
+        the sample's ``init_bbox`` (x, y, w, h) and returns it; every box
+        is (x, y, w, h), as the dataset and ``SOTMetric``."""
         if len(data_samples) != 1:
             raise ValueError('MixFormer tracks one frame at a time; set the '
                              'test dataloader batch_size to 1.')
@@ -272,16 +273,14 @@ class MixFormer(BaseModel):
             raise KeyError('MixFormer.predict: the data sample has no '
                            'frame_id (pack frames with PackSOTInputs).')
         if frame_id == 0:
-            x1, y1, x2, y2 = np.asarray(sample.init_bbox, float)
-            self.init(frame, [x1, y1, x2 - x1, y2 - y1])
-            box, score = np.array([x1, y1, x2 - x1, y2 - y1]), -1.0
+            box = np.asarray(sample.init_bbox, np.float64)
+            self.init(frame, box)
+            score = -1.0
         else:
             out = self.track(frame)
             box, score = out['bbox'], out['score']
         box = np.asarray(box, np.float64)
-        sample.pred_bbox = np.concatenate([box[:2], box[:2] + box[2:]])
-        # the tracker's own (x, y, w, h): what the official files store
-        sample.pred_bbox_xywh = box
+        sample.pred_bbox = box
         sample.score = float(score)
         sample.track_time = time.perf_counter() - tic
         return [sample]

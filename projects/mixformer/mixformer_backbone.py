@@ -10,7 +10,7 @@ from mmengine.model.weight_init import trunc_normal_
 from torch import Tensor, nn
 
 from mmdet.registry import MODELS
-from .mixformer_layers import FrozenBatchNorm2d, MixFormerStage
+from .mixformer_layers import MixFormerStage
 
 
 @MODELS.register_module()
@@ -150,4 +150,4 @@ class MixFormerBackbone(BaseModule):
         return self.template_feat, search
 
 
-__all__ = ['MixFormerBackbone', 'FrozenBatchNorm2d']
+__all__ = ['MixFormerBackbone']

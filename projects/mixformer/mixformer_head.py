@@ -6,10 +6,11 @@ import torch
 from mmengine.model import BaseModule
 from mmengine.model.weight_init import trunc_normal_
 from torch import Tensor, nn
+from torchvision.ops import FrozenBatchNorm2d
 
+from mmdet.models.layers import MLP
 from mmdet.registry import MODELS
-from projects.common.models.prroi_pool import prroi_pool
-from .mixformer_layers import FrozenBatchNorm2d
+from .prroi_pool import prroi_pool
 
 
 def _conv_bn_relu(cin: int, cout: int, frozen_bn: bool) -> nn.Sequential:
@@ -81,23 +82,6 @@ class MixFormerCornerHead(BaseModule):
         return torch.cat([tl, br], dim=1) / (self.feat_size * self.stride)
 
 
-class _MLP(nn.Module):
-    """Linear layers with ReLU between (official ``head.MLP``)."""
-
-    def __init__(self, dims: int, out_dims: int, num_layers: int) -> None:
-        super().__init__()
-        sizes = [dims] * num_layers + [out_dims]
-        self.layers = nn.ModuleList(
-            nn.Linear(sizes[i], sizes[i + 1]) for i in range(num_layers))
-
-    def forward(self, x: Tensor) -> Tensor:
-        for i, layer in enumerate(self.layers):
-            x = layer(x)
-            if i < len(self.layers) - 1:
-                x = x.relu()
-        return x
-
-
 @MODELS.register_module()
 class MixFormerScoreDecoder(BaseModule):
     """Score prediction module: a learned score token attends to the
@@ -128,7 +112,8 @@ class MixFormerScoreDecoder(BaseModule):
             setattr(self, name, nn.ModuleList(
                 nn.Linear(hidden_dim, hidden_dim) for _ in range(2)))
         self.norm2 = nn.ModuleList(nn.LayerNorm(hidden_dim) for _ in range(2))
-        self.score_head = _MLP(hidden_dim, 1, num_layers)
+        # the official head.MLP: num_layers linears, ReLU between
+        self.score_head = MLP(hidden_dim, hidden_dim, 1, num_layers)
 
     def init_weights(self) -> None:
         super().init_weights()

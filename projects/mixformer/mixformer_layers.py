@@ -11,32 +11,8 @@ from typing import List, Optional, Tuple
 import torch
 from mmcv.cnn.bricks import DropPath
 from torch import Tensor, nn
-
-
-class FrozenBatchNorm2d(nn.Module):
-    """BatchNorm2d with fixed statistics and affine terms (buffers only).
-
-    Unlike ``BN(requires_grad=False)``, training mode never updates the
-    running statistics. ``eps`` 1e-5 as the official layer. A stored
-    ``num_batches_tracked`` is ignored when loading.
-    """
-
-    def __init__(self, num_features: int, eps: float = 1e-5) -> None:
-        super().__init__()
-        self.eps = eps
-        self.register_buffer('weight', torch.ones(num_features))
-        self.register_buffer('bias', torch.zeros(num_features))
-        self.register_buffer('running_mean', torch.zeros(num_features))
-        self.register_buffer('running_var', torch.ones(num_features))
-
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
-        state_dict.pop(prefix + 'num_batches_tracked', None)
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
-
-    def forward(self, x: Tensor) -> Tensor:
-        scale = self.weight * (self.running_var + self.eps).rsqrt()
-        shift = self.bias - self.running_mean * scale
-        return x * scale.view(1, -1, 1, 1) + shift.view(1, -1, 1, 1)
+# the official layer (eps 1e-5, buffers only, never updated)
+from torchvision.ops import FrozenBatchNorm2d
 
 
 class QuickGELU(nn.Module):
@@ -283,6 +259,6 @@ class MixFormerStage(nn.Module):
 
 
 __all__ = [
-    'FrozenBatchNorm2d', 'QuickGELU', 'LayerNormFP32', 'ConvEmbed', 'Mlp',
+    'QuickGELU', 'LayerNormFP32', 'ConvEmbed', 'Mlp',
     'MixedAttention', 'MixFormerBlock', 'MixFormerStage'
 ]

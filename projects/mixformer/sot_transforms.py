@@ -17,7 +17,7 @@ class PackSOTInputs(BaseTransform):
     loader's channel order) and a data sample carrying the video / frame
     meta information (``video_id``, ``video_name``, ``frame_id``,
     ``video_length``, ``img_path``, ``ori_shape``) and the fields
-    ``gt_bbox`` and ``init_bbox`` (x1, y1, x2, y2), ``visible``,
+    ``gt_bbox`` and ``init_bbox`` (x, y, w, h), ``visible``,
     ``cover``, which :class:`MixFormer` and ``SOTMetric`` read."""
 
     def transform(self, results: dict) -> dict:

@@ -110,13 +110,19 @@ class RelationDETR(DINO):
             output_memory, output_proposals,
             self.bbox_head.cls_branches[num_layers],
             self.bbox_head.reg_branches[num_layers], self.num_queries)
-        query = self.query_embedding.weight[None].expand(bs, -1, -1)
+        # Relation-DETR: an image with fewer tokens than queries (top-k is
+        # capped by the token count) decodes as many queries as tokens
+        num_queries = reference_unact.size(1)
+        query = self.query_embedding.weight[None, :num_queries].expand(
+            bs, -1, -1)
         decoder_inputs_dict = dict(memory=memory)
         head_inputs_dict = dict()
         if self.training:
             dn_label_query, dn_bbox_query, dn_mask, dn_meta = \
                 self.dn_query_generator(batch_data_samples)
             query = torch.cat([dn_label_query, query], dim=1)
+            if dn_mask is not None:  # the mask was made for num_queries
+                dn_mask = dn_mask[:query.size(1), :query.size(1)]
             reference_unact = torch.cat([dn_bbox_query, reference_unact],
                                         dim=1)
             # Relation-DETR: hybrid queries from separate encoder heads
@@ -124,8 +130,8 @@ class RelationDETR(DINO):
                 output_memory, output_proposals, self.hybrid_cls_branch,
                 self.hybrid_reg_branch, self.num_hybrid_queries)
             decoder_inputs_dict.update(
-                hybrid_query=self.hybrid_query_embedding.weight[None].expand(
-                    bs, -1, -1),
+                hybrid_query=self.hybrid_query_embedding.weight[
+                    None, :hybrid_unact.size(1)].expand(bs, -1, -1),
                 hybrid_reference_points=hybrid_unact.sigmoid())
             head_inputs_dict = dict(
                 enc_outputs_class=enc_scores,

@@ -11,7 +11,7 @@ from projects.common.datasets import (PIDrayDataset, StrictCocoDataset,
 from projects.common.utils import DatasetNotFoundError, check_dataset_paths
 from mmengine.config import Config
 
-from conftest import ROOT
+from projects.common.testing import ROOT
 
 
 def test_pidray_class_order_matches_official_readme(shared_data):

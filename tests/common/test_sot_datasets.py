@@ -455,8 +455,10 @@ def test_test_mode_frame_indexing(lasot_root):
     assert item['img_path'].endswith(
         osp.join('airplane-10', 'img', '00000002.jpg'))
     assert item['gt_bbox'].dtype == np.float32
-    np.testing.assert_array_equal(item['gt_bbox'], [11, 21, 41, 61])  # xyxy
-    np.testing.assert_array_equal(item['init_bbox'], [10, 20, 40, 60])
+    # (x, y, w, h) as in the annotation, no conversion
+    np.testing.assert_array_equal(item['gt_bbox'], [11, 21, 30, 40])
+    np.testing.assert_array_equal(item['init_bbox'], [10, 20, 30, 40])
+    assert item['init_bbox'].dtype == np.float32
     assert item['visible'] is True
     assert item['cover'] == -1
     assert dataset[1]['visible'] is False  # full occlusion

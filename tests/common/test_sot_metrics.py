@@ -214,17 +214,12 @@ def test_got10k_errors():
         eval_got10k([PRED_C], [GT_C], [[1, 1]])
 
 
-def _xyxy(box):
-    x, y, w, h = box
-    return [x, y, x + w, y + h]
-
-
 def _frames(video_id, name, preds, gts, visible=None, cover=None):
     out = []
     for i, (pred, gt) in enumerate(zip(preds, gts)):
         frame = dict(video_id=video_id, frame_id=i, video_length=len(gts),
-                     video_name=name, pred_bbox=_xyxy(pred),
-                     gt_bbox=_xyxy(gt), score=0.9)
+                     video_name=name, pred_bbox=list(pred),
+                     gt_bbox=list(gt), score=0.9)
         if visible is not None:
             frame['visible'] = visible[i]
         if cover is not None:

@@ -12,7 +12,7 @@ from mmdet.registry import MODELS
 from mmdet.utils import register_all_modules
 from projects.common.datasets import ToyShapesDataset
 
-from conftest import TOY_CONFIG, run_tool
+from projects.common.testing import TOY_CONFIG, run_tool
 
 
 @pytest.fixture(scope='module')

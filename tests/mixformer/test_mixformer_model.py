@@ -5,11 +5,14 @@ import copy
 import numpy as np
 import pytest
 import torch
+from mmengine.registry import init_default_scope
 from mmengine.structures import BaseDataElement
 
 from mmdet.registry import MODELS
+from projects.common.testing import MIXFORMER_TINY as TINY
 from projects.mixformer import MixFormerBackbone
-from mixformer_tiny import TINY
+
+init_default_scope('mmdet')
 
 
 def _model(**overrides):

@@ -8,14 +8,17 @@ import cv2
 import numpy as np
 import pytest
 import torch
+from mmengine.registry import init_default_scope
 
-from conftest import ROOT, run_tool
 from mmdet.registry import MODELS
+from projects.common.testing import MIXFORMER_TINY as TINY
+from projects.common.testing import ROOT, run_tool
 from projects.mixformer import clip_box, crop_around, map_box_back
 from projects.mixformer.cropping import box_in_crop
-from mixformer_tiny import TINY
 
-TINY_CONFIG = 'tests/mixformer/tiny_sot_config.py'
+init_default_scope('mmdet')
+
+TINY_CONFIG = 'tests/helpers/tiny_sot_config.py'
 FIXTURE = osp.join(ROOT, 'tests', 'fixtures',
                    'mixformer_cvt_online_official_keys.txt')
 

@@ -3,8 +3,12 @@ one-frame sequences, and clear errors."""
 import numpy as np
 import pytest
 
-from mixformer_tiny import TINY  # noqa: F401  (registers, sets the scope)
+from mmengine.registry import init_default_scope
+
+import projects.mixformer  # noqa: F401  (registration)
 from mmdet.registry import DATASETS
+
+init_default_scope('mmdet')
 
 
 def _pairs(toy_data, **kwargs):

@@ -15,7 +15,7 @@ from mmdet.utils import register_all_modules
 from projects.relation_detr.relation_detr_layers import (
     PositionRelationEmbedding, box_relation_encoding, sine_encoding)
 
-from conftest import ROOT
+from projects.common.testing import ROOT
 
 TOY = osp.join(ROOT, 'configs', 'relation_detr',
                'relation-detr_r18_1xb8-500i_toy.py')
@@ -176,3 +176,36 @@ def test_configs_build(name):
             [20] if '24e' in name else [10])
         assert cfg.model.positional_encoding.temperature == 10000
         assert cfg.model.data_preprocessor.pad_size_divisor == 32
+
+
+def _small_samples(size, boxes):
+    sample = DetDataSample(metainfo=dict(
+        img_shape=(size, size), batch_input_shape=(size, size),
+        pad_shape=(size, size), ori_shape=(size, size),
+        scale_factor=(1.0, 1.0)))
+    sample.gt_instances = InstanceData(
+        bboxes=torch.tensor(boxes, dtype=torch.float32).reshape(-1, 4),
+        labels=torch.zeros(len(boxes), dtype=torch.long))
+    return [sample]
+
+
+def test_fewer_tokens_than_queries_trains_and_predicts():
+    """A 64x64 input has 8x8 + 4x4 + 2x2 + 1x1 = 85 tokens, fewer than the
+    100 queries (and 100 hybrid queries): as many are decoded as there are
+    tokens, denoising included."""
+    model = _model()
+    model.train()
+    images = torch.rand(1, 3, 64, 64)
+    losses = model.loss(images, _small_samples(64, [[4, 4, 40, 50]]))
+    assert all(torch.isfinite(v).all() for v in losses.values())
+    assert losses['dn_loss_bbox'].item() > 0
+    model.eval()
+    decoded = []
+    model.decoder.register_forward_hook(
+        lambda module, args, kwargs, out: decoded.append(
+            kwargs['query'].shape[1]), with_kwargs=True)
+    with torch.no_grad():
+        results = model.predict(images, _small_samples(64, []))
+    assert decoded == [85]
+    # top-100 over 85 queries x 3 classes
+    assert len(results[0].pred_instances.bboxes) == 100

@@ -4,7 +4,7 @@ import os.path as osp
 
 import pytest
 
-from conftest import ROOT, run_tool, toy_options
+from projects.common.testing import ROOT, run_tool, toy_options
 
 CONFIGS = [
     osp.join(ROOT, 'configs', 'biformer',

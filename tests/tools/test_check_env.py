@@ -2,7 +2,7 @@
 import importlib.util
 import os.path as osp
 
-from conftest import ROOT, run_tool
+from projects.common.testing import ROOT, run_tool
 
 
 def _load():

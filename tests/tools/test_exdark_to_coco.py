@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from conftest import ROOT, run_tool
+from projects.common.testing import ROOT, run_tool
 
 CONVERTER = 'tools/dataset_converters/exdark_to_coco.py'
 IMAGES = {'2015_00003.png': 'Bicycle', '2015_02446.jpg': 'Car',
@@ -147,3 +147,37 @@ def test_imported_json_loads_in_exdark_dataset(exdark):
     info = dataset[0]
     assert 1 <= info['light'] <= 10 and isinstance(info['indoor'], bool)
     assert sum(len(d['instances']) for d in dataset) == 4865
+
+
+def _numbered_names(readme: str, heading: str):
+    """``Name(k)`` entries of one section of the official README, by k."""
+    import re
+    section = readme.split(heading, 1)[1].split('\n(', 1)[0]
+    found = {int(k): name for name, k in re.findall(r'(\w+)\((\d+)\)',
+                                                     section)}
+    return tuple(found[k] for k in sorted(found))
+
+
+def test_class_and_light_names_match_the_official_readme(shared_data):
+    """The dataset, the metric and the converter share one list of class
+    and lighting names, and it is the official numbering."""
+    from projects.common.datasets import ExDarkDataset
+    from projects.common.datasets.exdark import (EXDARK_CLASSES,
+                                                 EXDARK_LIGHTING)
+    readme = open(osp.join(shared_data, 'exdark',
+                           'Groundtruth_README.md')).read()
+    assert _numbered_names(readme, 'Object class label') == EXDARK_CLASSES
+    assert _numbered_names(readme, 'Lighting type') == EXDARK_LIGHTING
+    assert len(EXDARK_CLASSES) == 12 and len(EXDARK_LIGHTING) == 10
+    assert ExDarkDataset.METAINFO['classes'] == EXDARK_CLASSES
+    spec = importlib.util.spec_from_file_location(
+        'exdark_converter', osp.join(ROOT, CONVERTER))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert [c['name'] for c in module.categories()] == list(EXDARK_CLASSES)
+    assert [c['id'] for c in module.categories()] == list(range(1, 13))
+    # the widely used json files name the classes in the same order
+    coco = json.load(open(osp.join(shared_data, 'exdark',
+                                   'exdark_test.json')))
+    assert tuple(c['name'] for c in sorted(
+        coco['categories'], key=lambda c: c['id'])) == EXDARK_CLASSES

@@ -8,7 +8,7 @@ import cv2
 import projects.common  # noqa: F401
 from projects.common.datasets import TOY_CLASSES, ToyShapesDataset
 
-from conftest import run_tool
+from projects.common.testing import run_tool
 
 
 def _make(out, seed):

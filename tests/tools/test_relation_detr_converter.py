@@ -1,13 +1,15 @@
-"""tools/model_converters/relation_detr_to_mmdet.py against the official
+"""The Relation-DETR key rules (projects/relation_detr/checkpoint.py) and
+tools/model_converters/relation_detr_to_mmdet.py against the official
 checkpoint's key names and shapes (tests/fixtures, written down from the
 official R50 model of xiuqhou/Relation-DETR at b485955)."""
-import importlib.util
 import os.path as osp
 
 import pytest
 import torch
 
-from conftest import ROOT, run_tool
+from projects.common.testing import ROOT, run_tool
+from projects.common.utils import check_state_dict, model_state_from_config
+from projects.relation_detr import checkpoint as rules
 
 CONVERTER = osp.join(ROOT, 'tools', 'model_converters',
                      'relation_detr_to_mmdet.py')
@@ -15,13 +17,6 @@ FIXTURE = osp.join(ROOT, 'tests', 'fixtures',
                    'relation_detr_r50_official_keys.txt')
 CONFIG = osp.join(ROOT, 'configs', 'relation_detr',
                   'relation-detr_r50_8xb2-12e_coco.py')
-
-
-def _converter():
-    spec = importlib.util.spec_from_file_location('rd_converter', CONVERTER)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _official(fill=None):
@@ -38,17 +33,16 @@ def _official(fill=None):
 
 @pytest.fixture(scope='module')
 def model_state():
-    return _converter().build_model_state(CONFIG)
+    return model_state_from_config(CONFIG)
 
 
 def test_every_official_key_maps_with_the_right_shape(model_state):
-    module = _converter()
     official = _official()
     assert len(official) == 595
-    converted, unplaced = module.convert_state_dict(
-        official, class_rows=module.COCO_CATEGORY_IDS)
+    converted, unplaced = rules.convert_official_relation_detr(
+        official, class_rows=rules.COCO_CATEGORY_IDS)
     assert unplaced == []
-    assert module.check_against_model(converted, model_state) == []
+    assert check_state_dict(converted, model_state) == []
     assert set(converted) == set(model_state)
     assert converted['bbox_head.cls_branches.6.weight'].shape == (80, 256)
     assert converted['dn_query_generator.label_embedding.weight'].shape == \
@@ -56,12 +50,11 @@ def test_every_official_key_maps_with_the_right_shape(model_state):
 
 
 def test_class_rows_follow_coco_ids():
-    module = _converter()
     official = _official(fill='random')
-    converted, _ = module.convert_state_dict(
-        official, class_rows=module.COCO_CATEGORY_IDS)
+    converted, _ = rules.convert_official_relation_detr(
+        official, class_rows=rules.COCO_CATEGORY_IDS)
     from mmdet.datasets import CocoDataset
-    assert len(module.COCO_CATEGORY_IDS) == len(
+    assert len(rules.COCO_CATEGORY_IDS) == len(
         CocoDataset.METAINFO['classes']) == 80
     # mmdet class 11 (stop sign) is COCO id 13; class 0 (person) is id 1
     head = official['transformer.decoder.class_head.3.weight']
@@ -79,14 +72,13 @@ def test_class_rows_follow_coco_ids():
 
 
 def test_problems_are_listed(model_state):
-    module = _converter()
     official = _official()
     official['transformer.mystery.weight'] = torch.empty(3)
     del official['transformer.decoder.query_scale.layers.1.bias']
-    converted, unplaced = module.convert_state_dict(
-        official, class_rows=module.COCO_CATEGORY_IDS)
+    converted, unplaced = rules.convert_official_relation_detr(
+        official, class_rows=rules.COCO_CATEGORY_IDS)
     assert unplaced == ['transformer.mystery.weight']
-    problems = module.check_against_model(converted, model_state)
+    problems = check_state_dict(converted, model_state)
     assert problems == [
         'model key left unfilled: decoder.query_scale.layers.1.bias']
 

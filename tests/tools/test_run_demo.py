@@ -6,7 +6,7 @@ import re
 import cv2
 import pytest
 
-from conftest import run_tool
+from projects.common.testing import run_tool
 
 
 @pytest.mark.slow

@@ -9,8 +9,8 @@ import torch
 
 from projects.common.engine.checkpoint_compat import safe_torch_load
 
-from conftest import RELATION_TOY_CONFIG as TOY_CONFIG
-from conftest import run_tool, toy_options
+from projects.common.testing import RELATION_TOY_CONFIG as TOY_CONFIG
+from projects.common.testing import run_tool, toy_options
 
 
 def _options(toy_data):
@@ -44,7 +44,7 @@ def test_kill_and_resume_matches_uninterrupted(toy_data, tmp_path):
         "custom_hooks = [dict(type='RNGStateHook'),\n"
         "                dict(type='KillAfterIterHook', iters=4)]\n")
     resumed = str(tmp_path / 'resumed')
-    result = run_tool(['tests/tools/kill_after_iter.py', str(kill_cfg),
+    result = run_tool(['tests/helpers/kill_after_iter.py', str(kill_cfg),
                        '--work-dir', resumed] + options)
     assert result.returncode == -signal.SIGKILL, result.stderr[-3000:]
     assert osp.isfile(osp.join(resumed, 'iter_4.pth'))

@@ -4,7 +4,8 @@ import glob
 import os.path as osp
 import pickle
 
-from conftest import RELATION_TOY_CONFIG, TOY_CONFIG, run_tool, toy_options
+from projects.common.testing import (RELATION_TOY_CONFIG, TOY_CONFIG,
+                                     run_tool, toy_options)
 
 
 def test_train_then_test_prints_coco_map(toy_data, tmp_path):

@@ -39,12 +39,12 @@ import sys
 from collections import Counter, OrderedDict
 from typing import Dict, List, Optional, Tuple
 
-CLASSES = ('Bicycle', 'Boat', 'Bottle', 'Bus', 'Car', 'Cat', 'Chair', 'Cup',
-           'Dog', 'Motorbike', 'People', 'Table')
-LIGHTING = ('Low', 'Ambient', 'Object', 'Single', 'Weak', 'Strong', 'Screen',
-            'Window', 'Shadow', 'Twilight')
+from projects.common.datasets.exdark import EXDARK_CLASSES as CLASSES
+from projects.common.datasets.exdark import EXDARK_LIGHTING as LIGHTING
+from projects.common.utils.atomic_write import atomic_path
+from projects.common.utils.image_files import IMG_EXTENSIONS
+
 SPLITS = {1: 'train', 2: 'val', 3: 'test'}
-IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp')
 
 
 class ExDarkFormatError(ValueError):
@@ -197,7 +197,7 @@ def convert_official(class_list: 'OrderedDict[str, dict]', ann_dir: str,
                      skip_invalid: bool) -> Dict[str, dict]:
     """bbGt txt files -> {split name: coco dict}."""
     txts = index_files(ann_dir, ('.txt', ))
-    images = index_files(img_dir, IMAGE_EXTENSIONS)
+    images = index_files(img_dir, IMG_EXTENSIONS)
     outputs = {name: dict(images=[], annotations=[], categories=categories())
                for name in SPLITS.values()}
     missing, skipped, clipped = [], [], 0
@@ -262,7 +262,7 @@ def import_coco(path: str, class_list: 'OrderedDict[str, dict]',
                 f'{path}: category {cat} is not an ExDark class '
                 f'({", ".join(CLASSES)})')
         cat_map[cat['id']] = new_id
-    images = index_files(img_dir, IMAGE_EXTENSIONS) if img_dir else {}
+    images = index_files(img_dir, IMG_EXTENSIONS) if img_dir else {}
     unknown = []
     renamed = 0
     new_images = []
@@ -308,10 +308,9 @@ def import_coco(path: str, class_list: 'OrderedDict[str, dict]',
 
 def write_json(coco: dict, path: str) -> None:
     """Write atomically: a crash leaves no half-written file."""
-    tmp = path + '.tmp'
-    with open(tmp, 'w') as f:
-        json.dump(coco, f)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        with open(tmp, 'w') as f:
+            json.dump(coco, f)
 
 
 def parse_args(argv=None):

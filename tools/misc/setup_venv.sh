@@ -31,5 +31,7 @@ if ! $VENV/bin/python -c "$MMCV_OK" 2>/dev/null; then
     MAX_JOBS=${MAX_JOBS:-$(nproc)} $PIP install $CACHE --no-build-isolation "mmcv==2.1.0"
 fi
 $PIP install -q "$(req mmdet)"
+# mmdet's analysis tools; numpy stays <2 (requirements.txt as constraints)
+$PIP install -q -c requirements.txt "$(req seaborn)"
 $PIP install -q --no-build-isolation --no-deps -e .
 $VENV/bin/python tools/misc/check_env.py

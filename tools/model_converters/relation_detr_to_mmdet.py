@@ -8,204 +8,27 @@ Usage::
         [--config configs/relation_detr/relation-detr_r50_8xb2-12e_coco.py]
 
 The input is the state dict of xiuqhou/Relation-DETR (bare, or under
-``'model'``). The official classifiers have 91 outputs indexed by COCO
-category id; for COCO they are cut to mmdet's 80 classes (rows of
-:data:`COCO_CATEGORY_IDS`, in mmdet's class order). The conversion stops,
-listing them, when an official key cannot be placed or when a key of the
-model built from ``--config`` stays unfilled or gets the wrong shape. The
-output is written atomically: a failure leaves no file.
+``'model'``); the key rules are in ``projects/relation_detr/checkpoint.py``
+(91 COCO-id classifier rows cut to mmdet's 80 classes). The conversion
+stops, listing them, when an official key cannot be placed or a key of the
+model built from ``--config`` stays unfilled or gets the wrong shape; the
+output is written atomically, so a failure leaves no file.
 """
-import argparse
-import os.path as osp
-import re
 import sys
-from collections import OrderedDict
-from typing import Callable, Dict, List, Optional, Tuple
+from functools import partial
 
-import torch
+from projects.common.utils import load_state_dict_file, run_converter
+from projects.relation_detr.checkpoint import convert_for_model
 
-#: COCO category ids in mmdet's class order (CocoDataset.METAINFO).
-COCO_CATEGORY_IDS = (
-    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
-    23, 24, 25, 27, 28, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43,
-    44, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62,
-    63, 64, 65, 67, 70, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 84, 85,
-    86, 87, 88, 89, 90)
 DEFAULT_CONFIG = 'configs/relation_detr/relation-detr_r50_8xb2-12e_coco.py'
-#: Official keys that have no counterpart on purpose.
-DROPPED = ('_classes_', )
-
-Rule = Tuple[str, Callable[[re.Match], str], bool]
-
-
-def _rules(num_layers: int, num_neck_inputs: int) -> List[Rule]:
-    """(official key pattern, mmdet key, is a class-indexed tensor)."""
-    dec_norms = {'norm2': 'norms.0', 'norm1': 'norms.1', 'norm3': 'norms.2'}
-    enc_norms = {'norm1': 'norms.0', 'norm2': 'norms.1'}
-    ffn = {'linear1': 'ffn.layers.0.0', 'linear2': 'ffn.layers.1'}
-
-    def neck(m):
-        i = int(m[1])
-        if i < num_neck_inputs:
-            return f'neck.convs.{i}.{"conv" if m[2] == "0" else "gn"}.{m[3]}'
-        return (f'neck.extra_convs.{i - num_neck_inputs}.'
-                f'{"conv" if m[2] == "0" else "gn"}.{m[3]}')
-
-    return [
-        (r'backbone\.(.+)', lambda m: f'backbone.{m[1]}', False),
-        (r'neck\.convs\.(\d+)\.([01])\.(weight|bias)', neck, False),
-        (r'transformer\.level_embeds', lambda m: 'level_embed', False),
-        (r'transformer\.enc_output\.(\w+)',
-         lambda m: f'memory_trans_fc.{m[1]}', False),
-        (r'transformer\.enc_output_norm\.(\w+)',
-         lambda m: f'memory_trans_norm.{m[1]}', False),
-        (r'transformer\.tgt_embed\.weight',
-         lambda m: 'query_embedding.weight', False),
-        (r'transformer\.hybrid_tgt_embed\.weight',
-         lambda m: 'hybrid_query_embedding.weight', False),
-        (r'transformer\.encoder_class_head\.(\w+)',
-         lambda m: f'bbox_head.cls_branches.{num_layers}.{m[1]}', True),
-        (r'transformer\.encoder_bbox_head\.layers\.(\d)\.(\w+)',
-         lambda m: f'bbox_head.reg_branches.{num_layers}.{2 * int(m[1])}.'
-         f'{m[2]}', False),
-        (r'transformer\.hybrid_class_head\.(\w+)',
-         lambda m: f'hybrid_cls_branch.{m[1]}', True),
-        (r'transformer\.hybrid_bbox_head\.layers\.(\d)\.(\w+)',
-         lambda m: f'hybrid_reg_branch.{2 * int(m[1])}.{m[2]}', False),
-        (r'transformer\.decoder\.class_head\.(\d+)\.(\w+)',
-         lambda m: f'bbox_head.cls_branches.{m[1]}.{m[2]}', True),
-        (r'transformer\.decoder\.bbox_head\.(\d+)\.layers\.(\d)\.(\w+)',
-         lambda m: f'bbox_head.reg_branches.{m[1]}.{2 * int(m[2])}.{m[3]}',
-         False),
-        (r'transformer\.encoder\.layers\.(\d+)\.self_attn\.(.+)',
-         lambda m: f'encoder.layers.{m[1]}.self_attn.{m[2]}', False),
-        (r'transformer\.encoder\.layers\.(\d+)\.(norm[12])\.(\w+)',
-         lambda m: f'encoder.layers.{m[1]}.{enc_norms[m[2]]}.{m[3]}', False),
-        (r'transformer\.(encoder|decoder)\.layers\.(\d+)\.(linear[12])\.'
-         r'(\w+)', lambda m: f'{m[1]}.layers.{m[2]}.{ffn[m[3]]}.{m[4]}',
-         False),
-        (r'transformer\.encoder\.memory_fusion\.(\d)\.(\w+)',
-         lambda m: f'encoder.memory_fusion.{m[1]}.{m[2]}', False),
-        (r'transformer\.decoder\.layers\.(\d+)\.self_attn\.(.+)',
-         lambda m: f'decoder.layers.{m[1]}.self_attn.attn.{m[2]}', False),
-        (r'transformer\.decoder\.layers\.(\d+)\.cross_attn\.(.+)',
-         lambda m: f'decoder.layers.{m[1]}.cross_attn.{m[2]}', False),
-        (r'transformer\.decoder\.layers\.(\d+)\.(norm[123])\.(\w+)',
-         lambda m: f'decoder.layers.{m[1]}.{dec_norms[m[2]]}.{m[3]}', False),
-        (r'transformer\.decoder\.(ref_point_head|query_scale)\.layers\.(\d)'
-         r'\.(\w+)', lambda m: f'decoder.{m[1]}.layers.{m[2]}.{m[3]}', False),
-        (r'transformer\.decoder\.norm\.(\w+)',
-         lambda m: f'decoder.norm.{m[1]}', False),
-        (r'transformer\.decoder\.position_relation_embedding\.(.+)',
-         lambda m: f'decoder.position_relation_embedding.{m[1]}', False),
-        (r'denoising_generator\.label_encoder\.weight',
-         lambda m: 'dn_query_generator.label_embedding.weight', True),
-    ]
-
-
-def convert_state_dict(official: Dict[str, torch.Tensor],
-                       num_layers: int = 6,
-                       num_neck_inputs: int = 3,
-                       class_rows: Optional[Tuple[int, ...]] = None
-                       ) -> Tuple['OrderedDict[str, torch.Tensor]', List[str]]:
-    """Rename (and cut the class rows of) an official state dict.
-
-    Args:
-        official (dict): The official state dict.
-        num_layers (int): Decoder layers (the encoder class head goes to
-            ``bbox_head.cls_branches[num_layers]``).
-        num_neck_inputs (int): Backbone levels entering the neck; the neck
-            convs after them are mmdet's ``extra_convs``.
-        class_rows (tuple, optional): Rows to keep, in order, of every
-            class-indexed tensor; None keeps all.
-
-    Returns:
-        tuple: the converted state dict and the official keys that no rule
-        placed (without :data:`DROPPED`).
-    """
-    rules = [(re.compile(p), f, c)
-             for p, f, c in _rules(num_layers, num_neck_inputs)]
-    converted: 'OrderedDict[str, torch.Tensor]' = OrderedDict()
-    unplaced = []
-    for key, value in official.items():
-        if key in DROPPED:
-            continue
-        for pattern, target, by_class in rules:
-            match = pattern.fullmatch(key)
-            if match:
-                if by_class and class_rows is not None:
-                    value = value[list(class_rows)]
-                new_key = target(match)
-                if new_key in converted:
-                    raise ValueError(f'two official keys map to {new_key}')
-                converted[new_key] = value
-                break
-        else:
-            unplaced.append(key)
-    return converted, unplaced
-
-
-def check_against_model(converted: Dict[str, torch.Tensor],
-                        model_state: Dict[str, torch.Tensor]) -> List[str]:
-    """Fill what the official model has no counterpart for (BatchNorm's
-    ``num_batches_tracked``) and list every remaining problem."""
-    from projects.common.utils import check_state_dict
-    return check_state_dict(converted, model_state)
-
-
-def build_model_state(config: str) -> Dict[str, torch.Tensor]:
-    """State dict (shapes only matter) of the model a config builds."""
-    from projects.common.utils import model_state_from_config
-    return model_state_from_config(config)
-
-
-def load_official(path: str) -> Dict[str, torch.Tensor]:
-    """The official state dict, bare or under ``'model'`` (weights only)."""
-    from projects.common.utils import load_state_dict_file
-    return load_state_dict_file(path, wrappers=('model', ))
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(
-        description='Convert an official Relation-DETR checkpoint')
-    parser.add_argument('src', help='official checkpoint')
-    parser.add_argument('dst', help='output checkpoint for this project')
-    parser.add_argument('--config', default=DEFAULT_CONFIG,
-                        help='config whose model receives the weights')
-    args = parser.parse_args(argv)
-
-    official = load_official(args.src)
-    model_state = build_model_state(args.config)
-    num_layers = sum(1 for k in model_state if re.fullmatch(
-        r'bbox_head\.cls_branches\.\d+\.weight', k)) - 1
-    num_classes = model_state['bbox_head.cls_branches.0.weight'].shape[0]
-    head = official.get('transformer.decoder.class_head.0.weight')
-    official_classes = num_classes if head is None else head.shape[0]
-    class_rows = None
-    if official_classes == 91 and num_classes == 80:
-        class_rows = COCO_CATEGORY_IDS
-    elif official_classes != num_classes:
-        print(f'error: the checkpoint has {official_classes} classes, the '
-              f'model of {args.config} {num_classes}; only 91 (COCO ids) -> '
-              '80 is converted automatically.', file=sys.stderr)
-        return 1
-    num_neck_inputs = sum(1 for k in model_state if re.fullmatch(
-        r'neck\.convs\.\d+\.conv\.weight', k))
-    converted, unplaced = convert_state_dict(official, num_layers,
-                                             num_neck_inputs, class_rows)
-    problems = [f'official key not placed: {k}' for k in unplaced]
-    problems += check_against_model(converted, model_state)
-
-    from mmdet.datasets import CocoDataset
-    from projects.common.utils import write_converted
-    meta = dict(converted_from=osp.basename(args.src), config=args.config)
-    if class_rows is not None:
-        meta['dataset_meta'] = dict(CocoDataset.METAINFO)
-    if write_converted(converted, meta, args.dst, problems):
-        return 1
-    print(f'{len(official)} official keys -> {len(converted)} keys in '
-          f'{args.dst}')
-    return 0
+    return run_converter(
+        argv, 'Convert an official Relation-DETR checkpoint',
+        convert_for_model,
+        read=partial(load_state_dict_file, wrappers=('model', )),
+        default_config=DEFAULT_CONFIG)
 
 
 if __name__ == '__main__':

@@ -1,4 +1,12 @@
-"""Datasets (COCO format) and transforms shared by every method."""
+"""Datasets and transforms shared by every method.
+
+Detection (COCO format): ``StrictCocoDataset`` (a CocoDataset that refuses
+classes missing from the file), ``PIDrayDataset``, ``ExDarkDataset``,
+``ToyShapesDataset``. Single-object tracking (:mod:`.sot`):
+``LaSOTDataset``, ``GOT10kDataset``, ``TrackingNetDataset``,
+``OTBDataset``, ``VOTDataset``, ``ToySOTDataset``, ``SOTCocoDataset``,
+``BaseSOTDataset``. Transforms: ``SafeLoadImageFromFile``.
+"""
 from .exdark import EXDARK_LIGHTING, ExDarkDataset
 from .pidray import PIDRAY_SUBSETS, PIDrayDataset
 from .sot import (BaseSOTDataset, GOT10kDataset, LaSOTDataset, OTBDataset,

@@ -4,6 +4,10 @@
 from mmdet.registry import DATASETS
 from .strict_coco import StrictCocoDataset
 
+#: Object classes of the official release, in the order of their 1-based
+#: labels in imageclasslist.txt (Groundtruth/README.md).
+EXDARK_CLASSES = ('Bicycle', 'Boat', 'Bottle', 'Bus', 'Car', 'Cat', 'Chair',
+                  'Cup', 'Dog', 'Motorbike', 'People', 'Table')
 #: Lighting types of imageclasslist.txt, 1-based.
 EXDARK_LIGHTING = ('Low', 'Ambient', 'Object', 'Single', 'Weak', 'Strong',
                    'Screen', 'Window', 'Shadow', 'Twilight')
@@ -22,8 +26,7 @@ class ExDarkDataset(StrictCocoDataset):
     """
 
     METAINFO = {
-        'classes': ('Bicycle', 'Boat', 'Bottle', 'Bus', 'Car', 'Cat', 'Chair',
-                    'Cup', 'Dog', 'Motorbike', 'People', 'Table'),
+        'classes': EXDARK_CLASSES,
         'palette': [(220, 20, 60), (119, 11, 32), (0, 0, 142), (0, 0, 230),
                     (106, 0, 228), (0, 60, 100), (0, 80, 100), (0, 0, 70),
                     (0, 0, 192), (250, 170, 30), (100, 170, 30),

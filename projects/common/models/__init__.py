@@ -1,4 +1,18 @@
-"""DETR bricks shared by several methods, each usable alone."""
+"""Model pieces shared by several methods, or written to be (each usable
+alone; a piece only one method needs lives with that method, e.g.
+MixFormer's precise RoI pooling).
+
+- :class:`AutoMultiScaleDeformableAttention` / :func:`ms_deform_attn`
+  (``ms_deform_attn.py``): mmcv's deformable attention with its PyTorch
+  path wherever the compiled kernel is missing. Relation-DETR; Focus-DETR's
+  encoder next.
+- :func:`select_topk_proposals` (``query_selection.py``): two-stage top-K
+  query selection from encoder tokens. Relation-DETR; Plain-DETR next.
+- :func:`repeat_instances` (``one_to_many.py``): ground truth repeated for
+  the hybrid (one-to-many) branch. Relation-DETR; Plain-DETR next.
+- :class:`IoUAwareBCELoss` (``iou_aware_bce_loss.py``): the IoU-aware
+  classification loss. Relation-DETR.
+"""
 from .iou_aware_bce_loss import IoUAwareBCELoss, iou_aware_bce_loss
 from .ms_deform_attn import (AutoMultiScaleDeformableAttention,
                              kernel_available, ms_deform_attn, use_auto_msda)

@@ -17,19 +17,10 @@ from mmcv.ops.multi_scale_deform_attn import (
 from torch import Tensor, nn
 
 from mmdet.registry import MODELS
+from projects.common.utils.mmcv_ext import mmcv_has_cuda_kernel
 
 
 @functools.lru_cache(maxsize=None)
-def mmcv_has_cuda_kernel() -> bool:
-    """Whether mmcv's compiled extension includes the CUDA kernels."""
-    try:
-        from mmcv.utils import ext_loader
-        ext = ext_loader.load_ext('_ext', ['get_compiling_cuda_version'])
-        return ext.get_compiling_cuda_version() != 'not available'
-    except Exception:  # noqa: BLE001 - no extension at all
-        return False
-
-
 def kernel_available(device: torch.device) -> bool:
     """True when the compiled deformable-attention kernel serves ``device``."""
     return device.type == 'cuda' and mmcv_has_cuda_kernel()

@@ -1,17 +1,33 @@
-"""Small helpers shared by the tools and several methods."""
+"""Small helpers shared by the tools and several methods, one per module:
+atomic writing (:mod:`.atomic_write`), image file types
+(:mod:`.image_files`), video frame extraction (:mod:`.video_frames`),
+config -> model (:mod:`.model_build`), checkpoint reading and checking
+(:mod:`.checkpoint_io`) and the converters' pipeline
+(:mod:`.checkpoint_convert`), the tools' command line
+(:mod:`.config_setup`), dataset path checks (:mod:`.dataset_check`) and
+CPU distributed launch (:mod:`.launch`)."""
+from .atomic_write import (atomic_path, save_checkpoint_atomic,
+                           write_text_atomic)
+from .checkpoint_convert import Conversion, run_converter
 from .checkpoint_io import (check_state_dict, load_foreign_checkpoint,
                             load_state_dict_file, model_state_from_config,
-                            save_checkpoint_atomic, write_converted)
+                            write_converted)
 from .config_setup import (UserInputError, add_runner_args, load_config,
                            parse_runner_args, run_cli)
 from .dataset_check import DatasetNotFoundError, check_dataset_paths
+from .image_files import IMG_EXTENSIONS, is_image_file, list_images
 from .launch import setup_cpu_distributed
+from .model_build import (build_model_from_config, disable_pretrained,
+                          load_model_config)
+from .video_frames import extract_frames
 
 __all__ = [
-    'DatasetNotFoundError', 'UserInputError', 'add_runner_args',
-    'check_dataset_paths', 'load_config', 'load_state_dict_file',
-    'save_checkpoint_atomic', 'check_state_dict', 'write_converted',
-    'load_foreign_checkpoint', 'model_state_from_config',
-    'parse_runner_args', 'run_cli',
-    'setup_cpu_distributed'
+    'Conversion', 'DatasetNotFoundError', 'IMG_EXTENSIONS',
+    'UserInputError', 'add_runner_args', 'atomic_path',
+    'build_model_from_config', 'check_dataset_paths', 'check_state_dict',
+    'disable_pretrained', 'extract_frames', 'is_image_file', 'list_images',
+    'load_config', 'load_foreign_checkpoint', 'load_model_config',
+    'load_state_dict_file', 'model_state_from_config', 'parse_runner_args',
+    'run_cli', 'run_converter', 'save_checkpoint_atomic',
+    'setup_cpu_distributed', 'write_converted', 'write_text_atomic'
 ]

@@ -8,12 +8,13 @@ Outputs are written to a temporary file and renamed, so a failure never
 leaves a half-written checkpoint.
 """
 import argparse
-import os
 import os.path as osp
 import sys
-from typing import Any, Dict, List, Sequence
+from typing import Dict, List, Sequence
 
 import torch
+
+from .atomic_write import save_checkpoint_atomic
 
 #: non-tensor types official checkpoints carry besides their weights
 SAFE_EXTRA_GLOBALS = (argparse.Namespace, )
@@ -65,18 +66,6 @@ def load_state_dict_file(path: str,
             for k, v in checkpoint.items()
         }
     return checkpoint
-
-
-def save_checkpoint_atomic(obj: Any, path: str) -> None:
-    """``torch.save`` to ``path`` through a temporary file and a rename."""
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    tmp = path + '.tmp'
-    try:
-        torch.save(obj, tmp)
-        os.replace(tmp, path)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
 
 
 def check_state_dict(converted: Dict[str, torch.Tensor],
@@ -209,13 +198,5 @@ def load_foreign_checkpoint(path: str, stub_prefixes: Sequence[str],
 def model_state_from_config(config: str) -> Dict[str, torch.Tensor]:
     """State dict of the model a config builds (the target of a
     converter); pretrained initialisation is not run."""
-    from mmengine.config import Config
-    from mmengine.registry import init_default_scope
-    from mmengine.utils import import_modules_from_strings
-
-    from mmdet.registry import MODELS
-    cfg = Config.fromfile(config)
-    init_default_scope(cfg.get('default_scope', 'mmdet'))
-    if cfg.get('custom_imports'):
-        import_modules_from_strings(**cfg.custom_imports)
-    return MODELS.build(cfg.model).state_dict()
+    from .model_build import build_model_from_config
+    return build_model_from_config(config).state_dict()

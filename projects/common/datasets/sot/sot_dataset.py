@@ -1,4 +1,4 @@
-"""mmengine datasets over the SOT parsers of :mod:`.parsers`.
+"""mmengine datasets over the SOT layout parsers (:mod:`.loaders`).
 
 The data list is video-level (one record per video). In test mode the
 dataset is indexed by frame: ``len(dataset)`` is the total number of frames
@@ -6,9 +6,9 @@ and item ``i`` is the pipeline result of one frame dict (videos one after
 the other, frames in order)::
 
     dict(img_path=str, video_id=int, video_name=str, frame_id=int,
-         video_length=int, gt_bbox=np.float32 (4,) x1, y1, x2, y2,
+         video_length=int, gt_bbox=np.float32 (4,) x, y, w, h,
          visible=bool, cover=int (-1 without cover labels),
-         init_bbox=np.float32 (4,) x1, y1, x2, y2 of frame 0)
+         init_bbox=np.float32 (4,) x, y, w, h of frame 0)
 
 Outside test mode ``len`` is the number of videos and item ``i`` is the
 pipeline result of video record ``i`` (plus ``video_id``), for a pipeline
@@ -22,13 +22,7 @@ from mmengine.dataset import BaseDataset
 from mmengine.dataset.base_dataset import force_full_init
 
 from mmdet.registry import DATASETS
-from .parsers import LOADERS
-
-
-def xywh_to_xyxy(box) -> np.ndarray:
-    box = np.asarray(box, np.float32)
-    return np.array([box[0], box[1], box[0] + box[2], box[1] + box[3]],
-                    np.float32)
+from .loaders import LOADERS
 
 
 @DATASETS.register_module()
@@ -37,7 +31,7 @@ class BaseSOTDataset(BaseDataset):
 
     Args:
         dataset_type (str): 'lasot', 'got10k', 'trackingnet', 'otb', 'vot'
-            or 'toy' (see :mod:`projects.common.datasets.sot.parsers`).
+            'toy' or 'coco' (see :mod:`projects.common.datasets.sot.loaders`).
         data_root (str): Root folder passed to the parser.
         loader_cfg (dict, optional): Keyword arguments of the parser, e.g.
             ``dict(split_file='testing_set.txt')`` for LaSOT,
@@ -191,10 +185,10 @@ class BaseSOTDataset(BaseDataset):
             video_name=record['video_name'],
             frame_id=frame_id,
             video_length=len(record['frames']),
-            gt_bbox=xywh_to_xyxy(record['gt_bboxes'][frame_id]),
+            gt_bbox=record['gt_bboxes'][frame_id].copy(),
             visible=bool(record['visible'][frame_id]),
             cover=-1 if cover is None else int(cover[frame_id]),
-            init_bbox=xywh_to_xyxy(record['gt_bboxes'][0]))
+            init_bbox=record['gt_bboxes'][0].copy())
 
     @force_full_init
     def __len__(self) -> int:

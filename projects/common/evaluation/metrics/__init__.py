@@ -1,4 +1,7 @@
-"""mmengine metrics built on :mod:`projects.common.evaluation.functional`."""
+"""mmengine metrics (the mmdet layout: the numpy maths they call lives in
+:mod:`projects.common.evaluation.functional`)."""
+from .exdark_metric import ExDarkMetric
+from .pidray_metric import PIDrayMetric
 from .sot_metric import SOTMetric
 
-__all__ = ['SOTMetric']
+__all__ = ['ExDarkMetric', 'PIDrayMetric', 'SOTMetric']

@@ -1,5 +1,4 @@
 """Single-object-tracking evaluation (OPE or GOT-10k) as an mmengine metric."""
-import os
 import os.path as osp
 from collections import Counter, OrderedDict, defaultdict
 from typing import Dict, List, Optional, Sequence
@@ -9,6 +8,7 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
 
 from mmdet.registry import METRICS
+from projects.common.utils.atomic_write import write_text_atomic
 from ..functional import eval_got10k, eval_sot_ope
 
 _REQUIRED_KEYS = ('video_id', 'frame_id', 'video_length', 'video_name',
@@ -23,32 +23,15 @@ def _to_numpy(value) -> np.ndarray:
 
 
 def _box(value, key: str, where: str) -> np.ndarray:
-    """A 4-vector as float64; ``None`` is an unknown box (all NaN)."""
+    """An (x, y, w, h) 4-vector as float64; ``None`` is an unknown box
+    (all NaN)."""
     if value is None:
         return np.full(4, np.nan)
     box = _to_numpy(value).astype(np.float64).reshape(-1)
     if box.size != 4:
         raise ValueError(f'SOTMetric: {key} of {where} must hold 4 numbers '
-                         f'(x1, y1, x2, y2), got {box.size}')
+                         f'(x, y, w, h), got {box.size}')
     return box
-
-
-def _xyxy_to_xywh(boxes: np.ndarray) -> np.ndarray:
-    return np.concatenate([boxes[:, :2], boxes[:, 2:] - boxes[:, :2]],
-                          axis=1)
-
-
-def _write_atomic(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename."""
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    tmp = path + '.tmp'
-    try:
-        with open(tmp, 'w') as f:
-            f.write(text)
-        os.replace(tmp, path)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)
 
 
 @METRICS.register_module()
@@ -58,14 +41,14 @@ class SOTMetric(BaseMetric):
     Each data sample (a dict, or an object with ``to_dict()``) describes one
     frame: ``video_id`` (int), ``frame_id`` (int, 0-based),
     ``video_length`` (int), ``video_name`` (str), ``pred_bbox`` (4 numbers,
-    ``x1, y1, x2, y2`` pixels) and optionally ``pred_bbox_xywh`` (the
-    tracker's own ``x, y, w, h``, used instead when given), ``gt_bbox``
-    (``x1, y1, x2, y2``; zeros or NaN when unknown), ``visible`` (bool,
+    ``x, y, w, h`` pixels, the tracker's own box), ``gt_bbox``
+    (``x, y, w, h``; zeros or NaN when unknown), ``visible`` (bool,
     default True), ``cover`` (int), ``score`` (float, kept but not used)
     and ``track_time`` (seconds, written to GOT-10k's time files). Frames
     are grouped by ``video_id`` and sorted by ``frame_id``; every sequence
-    must have exactly the frames ``0 .. video_length - 1``. Boxes become
-    ``(x, y, w, h)`` with ``w = x2 - x1`` and ``h = y2 - y1``.
+    must have exactly the frames ``0 .. video_length - 1``. Boxes are
+    ``(x, y, w, h)`` as the benchmarks' files, so they are scored and
+    written without a conversion.
 
     As the official toolkits evaluate the result files they write, OPE
     predictions are truncated to integers before scoring
@@ -163,7 +146,6 @@ class SOTMetric(BaseMetric):
             visible = sample.get('visible')
             cover = sample.get('cover')
             score = sample.get('score')
-            xywh = sample.get('pred_bbox_xywh')
             track_time = sample.get('track_time')
             self.results.append(
                 dict(
@@ -179,8 +161,6 @@ class SOTMetric(BaseMetric):
                         _to_numpy(cover).reshape(-1)[0]),
                     score=None if score is None else float(
                         _to_numpy(score).reshape(-1)[0]),
-                    pred_xywh=None if xywh is None else _box(
-                        xywh, 'pred_bbox_xywh', where),
                     track_time=None if track_time is None else float(
                         _to_numpy(track_time).reshape(-1)[0])))
 
@@ -220,14 +200,9 @@ class SOTMetric(BaseMetric):
             sequences.append(
                 dict(
                     name=name,
-                    pred=np.stack([
-                        _xyxy_to_xywh(f['pred_bbox'][None])[0]
-                        if f['pred_xywh'] is None else f['pred_xywh']
-                        for f in frames
-                    ]),
+                    pred=np.stack([f['pred_bbox'] for f in frames]),
                     times=[f['track_time'] for f in frames],
-                    gt=_xyxy_to_xywh(np.stack([f['gt_bbox']
-                                               for f in frames])),
+                    gt=np.stack([f['gt_bbox'] for f in frames]),
                     visible=np.array([f['visible'] for f in frames]),
                     cover=np.array([
                         f['visible'] if f['cover'] is None else f['cover']
@@ -244,14 +219,14 @@ class SOTMetric(BaseMetric):
                 path = osp.join(self.outfile_prefix, name, f'{name}_001.txt')
                 lines = [','.join(f'{v:.4f}' for v in box) for box in boxes]
                 times = [0.0 if t is None else t for t in seq['times']]
-                _write_atomic(
+                write_text_atomic(
                     osp.join(self.outfile_prefix, name, f'{name}_time.txt'),
                     '\n'.join(f'{t:.4f}' for t in times) + '\n')
             else:
                 path = osp.join(self.outfile_prefix, f'{name}.txt')
                 lines = [self.delimiter.join(str(v) for v in box)
                          for box in boxes.astype(int)]
-            _write_atomic(path, '\n'.join(lines) + '\n')
+            write_text_atomic(path, '\n'.join(lines) + '\n')
         print_log(f'SOTMetric: wrote {len(sequences)} {self.metric} result '
                   f'files to {self.outfile_prefix}', logger='current')
 

@@ -9,7 +9,7 @@ from mmengine.logging import MMLogger
 from mmdet.datasets.api_wrappers import COCOeval
 from mmdet.evaluation import CocoMetric
 from mmdet.registry import METRICS
-from ..datasets.exdark import EXDARK_LIGHTING
+from ...datasets.exdark import EXDARK_LIGHTING
 
 
 @METRICS.register_module()

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from projects.common.models.prroi_pool import prroi_pool, prroi_pool_pytorch
+from projects.mixformer.prroi_pool import prroi_pool, prroi_pool_pytorch
 
 
 def _bilinear(f, y, x):

@@ -7,7 +7,7 @@ from mmengine.logging import MMLogger
 
 from mmdet.evaluation import CocoMetric
 from mmdet.registry import METRICS
-from ..datasets.pidray import PIDRAY_SUBSETS
+from ...datasets.pidray import PIDRAY_SUBSETS
 
 
 @METRICS.register_module()

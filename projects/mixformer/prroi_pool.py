@@ -77,7 +77,7 @@ def prroi_pool_pytorch(features: Tensor, rois: Tensor, output_size,
 def _mmcv_prroi():
     try:
         from mmcv.ops import prroi_pool
-        from projects.common.models.ms_deform_attn import mmcv_has_cuda_kernel
+        from projects.common.utils.mmcv_ext import mmcv_has_cuda_kernel
         return prroi_pool if mmcv_has_cuda_kernel() else None
     except Exception:  # noqa: BLE001 - no compiled op
         return None

@@ -1,0 +1,58 @@
+"""Paths, the toy data set-up and small model configs the tests share
+(importable, as mmdet's ``mmdet.testing``; pytest fixtures stay in
+``tests/conftest.py``)."""
+import os
+import os.path as osp
+import subprocess
+import sys
+
+#: the repository root (this package is installed in editable mode)
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
+    osp.abspath(__file__)))))
+#: the real sample data next to the repository (see its README)
+SHARED_DATA = osp.normpath(osp.join(ROOT, '..', 'shared', 'data'))
+#: the 256-d DINO toy config
+TOY_CONFIG = osp.join(ROOT, 'configs', 'toy',
+                      'dino-4scale_r18_1xb8-500i_toy.py')
+#: the toy config of ``make demo``
+RELATION_TOY_CONFIG = osp.join(ROOT, 'configs', 'relation_detr',
+                               'relation-detr_r18_1xb8-500i_toy.py')
+#: helper scripts and configs of the tests (not tests themselves)
+HELPERS = osp.join(ROOT, 'tests', 'helpers')
+
+#: a miniature MixFormer (16/32/64 channels, 64 / 160 px crops)
+MIXFORMER_TINY = dict(
+    type='MixFormer',
+    backbone=dict(
+        type='MixFormerBackbone',
+        arch=dict(embed_dims=[16, 32, 64], depths=[1, 1, 2],
+                  num_heads=[1, 1, 2])),
+    head=dict(type='MixFormerCornerHead', in_channels=64, channels=32,
+              feat_size=10),
+    score_head=dict(type='MixFormerScoreDecoder', hidden_dim=64,
+                    num_heads=2),
+    test_cfg=dict(template_size=64, search_size=160, update_interval=3,
+                  online_size=2, score_threshold=0.0))
+
+
+def run_tool(args, cwd=ROOT, timeout=900, env=None):
+    """Run a repository script with this interpreter; return the result
+    (``subprocess.CompletedProcess`` with text stdout / stderr)."""
+    full_env = dict(os.environ, PYTHONUNBUFFERED='1', **(env or {}))
+    return subprocess.run([sys.executable, *args], cwd=cwd, env=full_env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def toy_options(data_root, work_dir=None, **extra):
+    """``--cfg-options`` that point a toy config at ``data_root`` (written
+    by tools/misc/make_toy_data.py), plus ``extra`` overrides."""
+    root = data_root.rstrip('/') + '/'
+    options = {
+        'train_dataloader.dataset.data_root': root,
+        'val_dataloader.dataset.data_root': root,
+        'test_dataloader.dataset.data_root': root,
+        'val_evaluator.ann_file': root + 'annotations/val.json',
+        'test_evaluator.ann_file': root + 'annotations/test.json',
+    }
+    options.update(extra)
+    return ['--cfg-options'] + [f'{k}={v}' for k, v in options.items()]

@@ -6,15 +6,17 @@ from torch import Tensor
 from mmdet.models.dense_heads import DETRHead, DINOHead
 from mmdet.registry import MODELS
 from mmdet.structures import SampleList
-from projects.common.models import repeat_instances
+from projects.common.models import ReferenceEpsMixin, repeat_instances
 
 
 @MODELS.register_module()
-class RelationDETRHead(DINOHead):
+class RelationDETRHead(ReferenceEpsMixin, DINOHead):
     """Head of `Relation-DETR <https://arxiv.org/abs/2407.11699>`_.
 
     Deviations from :class:`mmdet.models.DINOHead`:
 
+    * boxes are refined with ``inverse_sigmoid(eps=1e-3)`` as officially
+      (:class:`ReferenceEpsMixin`; mmdet: 1e-5);
     * every classification term uses the IoU-aware BCE loss (set
       ``loss_cls=dict(type='IoUAwareBCELoss')`` in the config);
     * training adds the hybrid branch's losses (prefixed ``hybrid_``): the

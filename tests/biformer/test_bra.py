@@ -102,11 +102,23 @@ def test_matches_the_legacy_algorithm(impl):
             bra(x), _official_bra(bra, x), atol=1e-5, rtol=1e-5)
 
 
-def test_routing_has_no_gradient_and_scale_is_full_width():
-    bra = _bra(embed_dims=64, num_heads=2, n_win=2, topk=1)
+def test_routing_picks_the_top_k_regions_and_scale_is_full_width():
+    """Region routing by hand: query region i keeps the key regions of its
+    k largest dot products (an integer index: no gradient flows through
+    the routing, as officially)."""
+    bra = _bra(embed_dims=64, num_heads=2, n_win=2, topk=2)
     assert bra.scale == pytest.approx(64**-0.5)  # not (64 / 2) ** -0.5
-    q = torch.randn(1, 4, 64, requires_grad=True)
-    assert not bra.route(q, q).requires_grad
+    q = torch.zeros(1, 3, 64)
+    k = torch.zeros(1, 3, 64)
+    q[0, 0, 0], q[0, 1, 1], q[0, 2, :2] = 1, 1, torch.tensor([1., -1.])
+    k[0, :, 0] = torch.tensor([3., 1., 0.])
+    k[0, :, 1] = torch.tensor([0., 2., 5.])
+    # dot products: q0 -> [3, 1, 0], q1 -> [0, 2, 5], q2 -> [3, -1, -5]
+    index = bra.route(q, k)
+    assert index.dtype == torch.int64
+    assert index.tolist() == [[[0, 1], [2, 1], [0, 1]]]
+    bra.topk = 5  # more than the 3 regions: all of them, best first
+    assert bra.route(q, k).tolist() == [[[0, 1, 2], [2, 1, 0], [0, 1, 2]]]
 
 
 def test_bad_settings_are_clear_errors():

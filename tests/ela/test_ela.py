@@ -46,15 +46,23 @@ def test_formula_against_a_direct_computation(variant):
     torch.testing.assert_close(res(x), x + ela(x))
 
 
-def test_shapes_gradients_and_determinism():
+def test_shapes_gradients_and_batch_independence():
     ela = ELA(32, 'S')
-    x = torch.randn(1, 32, 7, 11, requires_grad=True)
+    x = torch.randn(3, 32, 7, 11, requires_grad=True)
     y = ela(x)
     assert y.shape == x.shape
     y.sum().backward()
-    assert all(p.grad is not None for p in ela.parameters())
-    ela.eval()
-    assert torch.equal(ela(x), ela(x))
+    assert all(p.grad is not None and p.grad.abs().sum() > 0
+               for p in ela.parameters())
+    # GroupNorm normalises each image alone (a batch statistic, as
+    # BatchNorm would use, would make an image depend on the others)
+    ela.train()
+    with torch.no_grad():
+        alone = torch.cat([ela(x[i:i + 1]) for i in range(3)])
+        torch.testing.assert_close(ela(x), alone)
+        x2 = x.clone()
+        x2[1:] = x2[1:] * 5 + 3
+        torch.testing.assert_close(ela(x2)[0], ela(x)[0])
 
 
 def test_group_mismatch_is_a_clear_error():

@@ -38,6 +38,28 @@ def test_causal_pairs(toy_data):
         assert item['data_samples'].label == 1
 
 
+def test_causal_frame_order(toy_data):
+    """Stage 1 (official causal sampling): online templates before the base
+    frame within the gap, the search frame after it within the gap, only
+    visible frames."""
+    pairs = _pairs(toy_data, max_gap=4, num_templates=3)
+    visible = np.ones(40, bool)
+    visible[[10, 11, 25]] = False
+    video = dict(frames=[f'{i}.jpg' for i in range(40)], visible=visible,
+                 gt_bboxes=np.tile(np.array([1., 1., 5., 5.]), (40, 1)))
+    rng = np.random.default_rng(0)
+    within_gap = 0
+    for _ in range(300):
+        (base, *online), search = pairs._causal_ids(video, rng)
+        assert visible[[base, search, *online]].all()
+        assert len(set(online)) == 2
+        assert max(online) < base < search, (online, base, search)
+        # the gap grows by 5 after a failed draw (a base without enough
+        # earlier or later visible frames), so most draws keep the first one
+        within_gap += min(online) >= base - 4 and search < base + 4
+    assert within_gap >= 250
+
+
 def test_cls_mode_gives_positives_and_negatives(toy_data):
     pairs = _pairs(toy_data, mode='cls', pos_prob=0.5)
     pairs.samples_per_epoch = 30

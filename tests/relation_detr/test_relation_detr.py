@@ -79,15 +79,99 @@ def test_backward_reaches_every_trained_part():
         assert grad is not None and grad.abs().sum() > 0, name
 
 
+def _count_decoder_passes(model):
+    """Query counts of every decoder call (primary and hybrid passes)."""
+    passes = []
+    model.decoder.register_forward_hook(
+        lambda module, args, kwargs, out: passes.append(
+            kwargs['query'].shape[1]), with_kwargs=True)
+    return passes
+
+
 def test_predict_uses_only_the_primary_branch():
-    model = _model()
+    """60 primary and 40 hybrid queries: prediction decodes the 60 once;
+    training decodes both (the primary pass with the denoising queries)."""
+    model = _model(num_queries=60, num_hybrid_queries=40)
+    passes = _count_decoder_passes(model)
     model.eval()
     with torch.no_grad():
         results = model.predict(torch.rand(2, 3, 128, 128),
                                 _samples([[], []]), rescale=True)
+    assert passes == [60]
     assert len(results) == 2
     assert results[0].pred_instances.bboxes.shape == (100, 4)
     assert results[0].pred_instances.scores.shape == (100, )
+    passes.clear()
+    model.train()
+    model.loss(torch.rand(1, 3, 128, 128), _samples([[[10, 20, 60, 90]]]))
+    assert len(passes) == 2 and passes[0] > 60 and passes[1] == 40
+
+
+def _perturb(model, std=0.3):
+    """Non-zero box heads (a fresh model's last box layers are zero, which
+    makes every layer's boxes equal the initial references)."""
+    generator = torch.Generator().manual_seed(1)
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if 'reg_branch' in name or 'position_relation' in name:
+                param.add_(torch.randn(param.shape, generator=generator) *
+                           std)
+
+
+def test_relation_of_each_layer_uses_the_two_previous_box_sets():
+    """Layer l's self-attention bias is the relation between the boxes of
+    layers l-2 and l-1 (the initial references for l = 1), recomputed here
+    from the decoder's outputs."""
+    from mmdet.models.layers import inverse_sigmoid
+    model = _model()
+    _perturb(model)
+    model.eval()
+    biases, outputs = [], []
+    for layer in model.decoder.layers:
+        layer.self_attn.register_forward_pre_hook(
+            lambda m, args, kwargs: biases.append(kwargs.get('attn_mask')),
+            with_kwargs=True)
+    model.decoder.register_forward_hook(
+        lambda m, args, kwargs, out: outputs.append(out), with_kwargs=True)
+    with torch.no_grad():
+        model.predict(torch.rand(1, 3, 128, 128), _samples([[]]))
+    hidden, refs = outputs[0]
+    branches = model.bbox_head.reg_branches
+    boxes = [refs[0]] + [
+        (branches[k](hidden[k]) + inverse_sigmoid(refs[k], eps=1e-3)).sigmoid()
+        for k in range(len(hidden))
+    ]
+    assert biases[0] is None  # no relation before the first layer
+    relation = model.decoder.position_relation_embedding
+    for layer in range(1, model.decoder.num_layers):
+        expected = relation(boxes[layer - 1], boxes[layer]).flatten(0, 1)
+        torch.testing.assert_close(biases[layer], expected)
+        # the box sets really differ, so a wrong pair would be seen
+        assert not torch.allclose(boxes[layer - 1], boxes[layer], atol=1e-3)
+        wrong = relation(boxes[0], boxes[layer]).flatten(0, 1)
+        if layer > 1:
+            assert not torch.allclose(biases[layer], wrong, atol=1e-4)
+
+
+def test_hybrid_losses_depend_on_the_number_of_copies():
+    """The hybrid branch matches ground truth repeated hybrid_assign times:
+    with one box and 1 vs 6 copies, 6x more hybrid queries are positives
+    (the box loss, averaged over positives, changes), while the primary
+    losses stay the same."""
+    images = torch.rand(1, 3, 128, 128)
+    samples = _samples([[[10, 20, 60, 90]]])
+    losses = {}
+    for copies in (1, 6):
+        model = _model()
+        _perturb(model)
+        model.bbox_head.hybrid_assign = copies
+        model.train()
+        torch.manual_seed(0)
+        losses[copies] = model.loss(images, samples)
+    for key in ('loss_cls', 'loss_bbox', 'enc_loss_cls', 'dn_loss_bbox'):
+        torch.testing.assert_close(losses[1][key], losses[6][key])
+    for key in ('hybrid_loss_cls', 'hybrid_loss_bbox', 'hybrid_enc_loss_iou'):
+        assert not torch.allclose(losses[1][key], losses[6][key]), key
 
 
 def test_relation_bias_masks_denoising_and_skips_hybrid():
@@ -209,3 +293,22 @@ def test_fewer_tokens_than_queries_trains_and_predicts():
     assert decoded == [85]
     # top-100 over 85 queries x 3 classes
     assert len(results[0].pred_instances.bboxes) == 100
+
+
+def test_head_refines_with_the_official_eps_near_0_and_1():
+    """Official Relation-DETR: boxes = sigmoid(reg(h) + logit(ref)) with the
+    reference clamped to [1e-3, 1 - 1e-3] inside the logit (mmdet's head:
+    1e-5). References at 1e-5 and 1 - 1e-5 show the difference."""
+    head = _model().bbox_head
+    generator = torch.Generator().manual_seed(3)
+    layers = len(head.reg_branches) - 1
+    hidden = torch.randn(layers, 1, 3, head.embed_dims,
+                         generator=generator)
+    ref = torch.tensor([[[1e-5, 0.5, 0.3, 1 - 1e-5], [0.2, 1e-4, 0.9, 0.5],
+                         [0.5, 0.5, 0.5, 0.5]]])
+    _, boxes = head(hidden, [ref] * (layers + 1))
+    for layer in range(layers):
+        x = ref.clamp(0, 1)
+        logit = torch.log(x.clamp(min=1e-3) / (1 - x).clamp(min=1e-3))
+        expected = (head.reg_branches[layer](hidden[layer]) + logit).sigmoid()
+        torch.testing.assert_close(boxes[layer], expected)

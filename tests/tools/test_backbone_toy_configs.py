@@ -4,7 +4,7 @@ import os.path as osp
 
 import pytest
 
-from projects.common.testing import ROOT, run_tool, toy_options
+from projects.common.testing import ROOT, run_tool, toy_options, train_toy
 
 CONFIGS = [
     osp.join(ROOT, 'configs', 'biformer',
@@ -17,14 +17,7 @@ CONFIGS = [
 @pytest.mark.parametrize('config', CONFIGS, ids=['biformer', 'ela'])
 def test_train_then_test(config, toy_data, tmp_path):
     work = str(tmp_path / 'work')
-    result = run_tool(['tools/train.py', config, '--work-dir', work] +
-                      toy_options(toy_data, **{'train_cfg.max_iters': 3,
-                                               'train_cfg.val_interval': 3,
-                                               'train_dataloader.batch_size':
-                                               2}))
-    assert result.returncode == 0, result.stderr[-3000:]
-    checkpoint = osp.join(work, 'iter_3.pth')
-    assert osp.isfile(checkpoint)
+    checkpoint = train_toy(config, toy_data, work, 3)
     # after 3 iterations no score passes RetinaNet's 0.05 threshold
     result = run_tool(['tools/test.py', config, checkpoint, '--work-dir',
                        work] + toy_options(toy_data,

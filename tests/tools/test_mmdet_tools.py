@@ -7,7 +7,7 @@ import os.path as osp
 import pytest
 
 from projects.common.testing import RELATION_TOY_CONFIG as CONFIG
-from projects.common.testing import run_tool, toy_options
+from projects.common.testing import run_tool, toy_options, train_toy
 
 TOOL = 'tools/analysis_tools/mmdet_tool.py'
 ENV = {'MPLBACKEND': 'Agg'}
@@ -18,14 +18,8 @@ def trained(toy_data, tmp_path_factory):
     """Two training iterations (with validation, so the log has an mAP),
     then test predictions saved with --out."""
     work = str(tmp_path_factory.mktemp('mmdet_tools'))
-    options = toy_options(toy_data, **{
-        'train_cfg.max_iters': 2, 'train_cfg.val_interval': 2,
-        'train_dataloader.batch_size': 2, 'default_hooks.logger.interval': 1
-    })
-    result = run_tool(['tools/train.py', CONFIG, '--work-dir', work] +
-                      options)
-    assert result.returncode == 0, result.stderr[-3000:]
-    ckpt = osp.join(work, 'iter_2.pth')
+    ckpt = train_toy(CONFIG, toy_data, work, 2,
+                     **{'default_hooks.logger.interval': 1})
     preds = osp.join(work, 'preds.pkl')
     result = run_tool(['tools/test.py', CONFIG, ckpt, '--work-dir', work,
                        '--out', preds] + toy_options(toy_data))

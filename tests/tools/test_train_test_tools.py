@@ -5,19 +5,12 @@ import os.path as osp
 import pickle
 
 from projects.common.testing import (RELATION_TOY_CONFIG, TOY_CONFIG,
-                                     run_tool, toy_options)
+                                     run_tool, toy_options, train_toy)
 
 
 def test_train_then_test_prints_coco_map(toy_data, tmp_path):
     work = str(tmp_path / 'work')
-    result = run_tool(['tools/train.py', TOY_CONFIG, '--work-dir', work] +
-                      toy_options(toy_data, **{'train_cfg.max_iters': 2,
-                                               'train_cfg.val_interval': 2,
-                                               'train_dataloader.batch_size':
-                                               2}))
-    assert result.returncode == 0, result.stderr[-3000:]
-    checkpoint = osp.join(work, 'iter_2.pth')
-    assert osp.isfile(checkpoint)
+    checkpoint = train_toy(TOY_CONFIG, toy_data, work, 2)
     out = str(tmp_path / 'preds.pkl')
     result = run_tool(['tools/test.py', TOY_CONFIG, checkpoint, '--work-dir',
                        work, '--out', out, '--show-dir', 'vis'] +

@@ -12,15 +12,19 @@ MixFormer's precise RoI pooling).
   the hybrid (one-to-many) branch. Relation-DETR; Plain-DETR next.
 - :class:`IoUAwareBCELoss` (``iou_aware_bce_loss.py``): the IoU-aware
   classification loss. Relation-DETR.
+- :class:`ReferenceEpsMixin` (``reference_eps.py``): box refinement with
+  the official inverse-sigmoid eps 1e-3. Relation-DETR; Focus-DETR next.
 """
 from .iou_aware_bce_loss import IoUAwareBCELoss, iou_aware_bce_loss
 from .ms_deform_attn import (AutoMultiScaleDeformableAttention,
                              kernel_available, ms_deform_attn, use_auto_msda)
 from .one_to_many import repeat_instances
 from .query_selection import select_topk_proposals
+from .reference_eps import ReferenceEpsMixin
 
 __all__ = [
     'AutoMultiScaleDeformableAttention', 'IoUAwareBCELoss',
     'iou_aware_bce_loss', 'kernel_available', 'ms_deform_attn',
-    'repeat_instances', 'select_topk_proposals', 'use_auto_msda'
+    'ReferenceEpsMixin', 'repeat_instances', 'select_topk_proposals',
+    'use_auto_msda'
 ]

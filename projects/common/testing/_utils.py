@@ -56,3 +56,21 @@ def toy_options(data_root, work_dir=None, **extra):
     }
     options.update(extra)
     return ['--cfg-options'] + [f'{k}={v}' for k, v in options.items()]
+
+
+def train_toy(config, data_root, work_dir, iters, **extra):
+    """Train ``config`` on the toy data for ``iters`` iterations (batch 2,
+    validation at the end) through tools/train.py; returns the path of the
+    final checkpoint. ``extra`` are more ``--cfg-options``."""
+    options = {
+        'train_cfg.max_iters': iters,
+        'train_cfg.val_interval': iters,
+        'train_dataloader.batch_size': 2,
+    }
+    options.update(extra)
+    result = run_tool(['tools/train.py', config, '--work-dir', work_dir] +
+                      toy_options(data_root, **options))
+    assert result.returncode == 0, result.stderr[-3000:]
+    checkpoint = osp.join(work_dir, f'iter_{iters}.pth')
+    assert osp.isfile(checkpoint), f'{checkpoint} was not written'
+    return checkpoint

@@ -9,6 +9,7 @@ leaves a half-written checkpoint.
 """
 import argparse
 import os.path as osp
+import re
 import sys
 from typing import Dict, List, Sequence
 
@@ -163,6 +164,14 @@ def _restricted_pickle_module(stub_prefixes: Sequence[str]):
         __name__='restricted_pickle')
 
 
+def _refused_global(error: Exception) -> str:
+    """The global that a weights-only load refused (torch names it as
+    ``GLOBAL module.name`` in its message), or ''."""
+    text = f'{error} {error.__cause__ or ""}'
+    match = re.search(r'GLOBAL ([\w.]+)', text)
+    return match.group(1) if match else ''
+
+
 def load_foreign_checkpoint(path: str, stub_prefixes: Sequence[str],
                             wrappers: Sequence[str] = ('net', 'model',
                                                        'state_dict')
@@ -171,23 +180,33 @@ def load_foreign_checkpoint(path: str, stub_prefixes: Sequence[str],
     pickled its own objects next to them (MixFormer's trainer saves a
     ``lib.train.admin.settings.Settings``).
 
-    Tries a plain weights-only load first; if the file holds classes of
-    ``stub_prefixes`` modules, re-reads it with an unpickler that replaces
-    those classes by inert stubs and still refuses every other global.
+    Tries a plain weights-only load first; only when that load refused a
+    class of a ``stub_prefixes`` module is the file re-read with an
+    unpickler that replaces those classes by inert stubs and still refuses
+    every other global. Every error names the file.
     """
     try:
         return load_state_dict_file(path, wrappers)
     except ValueError as first:
-        if not any(p.rstrip('.') in str(first) for p in stub_prefixes):
+        if not _refused_global(first).startswith(tuple(stub_prefixes)):
             raise
-    checkpoint = torch.load(
-        path, map_location='cpu', weights_only=False,
-        pickle_module=_restricted_pickle_module(stub_prefixes))
+    try:
+        checkpoint = torch.load(
+            path, map_location='cpu', weights_only=False,
+            pickle_module=_restricted_pickle_module(stub_prefixes))
+    except Exception as exc:  # noqa: BLE001 - re-raised with the file name
+        raise ValueError(
+            f'{path}: cannot be read ({exc}); a foreign checkpoint may hold '
+            f'tensors, plain containers and classes of '
+            f'{", ".join(stub_prefixes)} modules only') from exc
     for key in wrappers:
         if isinstance(checkpoint, dict) and isinstance(
                 checkpoint.get(key), dict):
             checkpoint = checkpoint[key]
             break
+    if not isinstance(checkpoint, dict):
+        raise ValueError(f'{path}: expected a dict, got '
+                         f'{type(checkpoint).__name__}')
     bad = [k for k, v in checkpoint.items() if not isinstance(v, torch.Tensor)]
     if bad:
         raise ValueError(f'{path}: not a state dict; entries {bad[:5]} are '

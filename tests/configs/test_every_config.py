@@ -16,6 +16,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
+from mmdet.models.detectors import BaseDetector
 from projects.common.testing import ROOT, SHARED_DATA
 from projects.common.utils import build_model_from_config, load_model_config
 
@@ -124,8 +125,7 @@ def test_config_builds_and_runs(config, request, toy_data):
     model.init_weights()
     model.eval()
     with torch.no_grad():
-        if hasattr(model, 'data_preprocessor') and hasattr(
-                model, 'with_neck'):  # an mmdet detector
+        if isinstance(model, BaseDetector):
             _detector_forward(model)
         else:
             _tracker_forward(model)

@@ -21,6 +21,26 @@ from .atomic_write import save_checkpoint_atomic
 SAFE_EXTRA_GLOBALS = (argparse.Namespace, )
 
 
+def _unwrap_state_dict(checkpoint, path: str,
+                       wrappers: Sequence[str]) -> Dict[str, torch.Tensor]:
+    """The weights of a loaded checkpoint: the dict itself or the first
+    ``wrappers`` entry that is a dict; an error naming ``path`` when it is
+    not a dict of tensors."""
+    if not isinstance(checkpoint, dict):
+        raise ValueError(f'{path}: expected a dict, got '
+                         f'{type(checkpoint).__name__}')
+    for key in wrappers:
+        if isinstance(checkpoint.get(key), dict):
+            checkpoint = checkpoint[key]
+            break
+    bad = [k for k, v in checkpoint.items() if not isinstance(v, torch.Tensor)]
+    if bad:
+        raise ValueError(f'{path}: not a state dict; entries {bad[:5]} are '
+                         f'not tensors (expected the weights bare or under '
+                         f'one of {list(wrappers)})')
+    return checkpoint
+
+
 def load_state_dict_file(path: str,
                          wrappers: Sequence[str] = ('model', 'state_dict'),
                          strip_prefix: str = 'module.'
@@ -49,18 +69,7 @@ def load_state_dict_file(path: str,
     except Exception as exc:  # noqa: BLE001 - re-raised with the file name
         raise ValueError(f'{path}: cannot be read as a weights-only '
                          f'checkpoint ({exc})') from exc
-    if not isinstance(checkpoint, dict):
-        raise ValueError(f'{path}: expected a dict, got '
-                         f'{type(checkpoint).__name__}')
-    for key in wrappers:
-        if isinstance(checkpoint.get(key), dict):
-            checkpoint = checkpoint[key]
-            break
-    bad = [k for k, v in checkpoint.items() if not isinstance(v, torch.Tensor)]
-    if bad:
-        raise ValueError(f'{path}: not a state dict; entries {bad[:5]} are '
-                         f'not tensors (expected the weights bare or under '
-                         f'one of {list(wrappers)})')
+    checkpoint = _unwrap_state_dict(checkpoint, path, wrappers)
     if strip_prefix:
         checkpoint = {
             k[len(strip_prefix):] if k.startswith(strip_prefix) else k: v
@@ -199,19 +208,7 @@ def load_foreign_checkpoint(path: str, stub_prefixes: Sequence[str],
             f'{path}: cannot be read ({exc}); a foreign checkpoint may hold '
             f'tensors, plain containers and classes of '
             f'{", ".join(stub_prefixes)} modules only') from exc
-    for key in wrappers:
-        if isinstance(checkpoint, dict) and isinstance(
-                checkpoint.get(key), dict):
-            checkpoint = checkpoint[key]
-            break
-    if not isinstance(checkpoint, dict):
-        raise ValueError(f'{path}: expected a dict, got '
-                         f'{type(checkpoint).__name__}')
-    bad = [k for k, v in checkpoint.items() if not isinstance(v, torch.Tensor)]
-    if bad:
-        raise ValueError(f'{path}: not a state dict; entries {bad[:5]} are '
-                         f'not tensors')
-    return checkpoint
+    return _unwrap_state_dict(checkpoint, path, wrappers)
 
 
 def model_state_from_config(config: str) -> Dict[str, torch.Tensor]:

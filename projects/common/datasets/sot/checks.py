@@ -77,6 +77,16 @@ def read_lines(path: str) -> List[str]:
     return lines
 
 
+def require_fields(record: dict, fields: Sequence[str], path: str,
+                   expected: str) -> dict:
+    """``record`` (read from ``path``) if it has every key of ``fields``,
+    else an error naming the file, the field and what was expected."""
+    for key in fields:
+        if key not in record:
+            raise ValueError(f'{path}: field {key!r} missing; {expected}')
+    return record
+
+
 def images_or_error(folder: str, expected: str) -> List[str]:
     """The images of ``folder`` (see :func:`list_images`); an error when
     the folder is missing or holds none."""

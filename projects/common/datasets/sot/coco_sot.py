@@ -3,7 +3,7 @@ import json
 import os.path as osp
 from typing import List
 
-from .checks import make_record, require_file
+from .checks import make_record, require_fields, require_file
 
 
 def load_coco_sot(root: str,
@@ -16,10 +16,8 @@ def load_coco_sot(root: str,
     require_file(path, '<root>/annotations/instances_train2017.json')
     with open(path) as f:
         coco = json.load(f)
-    for key in ('images', 'annotations'):
-        if key not in coco:
-            raise ValueError(f'{path}: field {key!r} missing; not a COCO '
-                             f'instances file')
+    require_fields(coco, ('images', 'annotations'), path,
+                   'not a COCO instances file')
     images = {img['id']: img for img in coco['images']}
     records = []
     for ann in coco['annotations']:

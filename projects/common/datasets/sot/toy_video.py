@@ -8,7 +8,7 @@ from typing import List, Optional
 import numpy as np
 
 from projects.common.utils.video_frames import extract_frames
-from .checks import make_record, require_dir
+from .checks import make_record, require_dir, require_fields
 
 TOY_LAYOUT = ('toy layout <root>/video/<name>.{json,mp4} written by '
               'tools/misc/make_toy_data.py')
@@ -36,10 +36,8 @@ def load_toy_video(root: str,
     for json_path in json_paths:
         with open(json_path) as f:
             meta = json.load(f)
-        for key in ('video', 'frames'):
-            if key not in meta:
-                raise ValueError(f'{json_path}: field {key!r} missing; '
-                                 f'expected {TOY_LAYOUT}')
+        require_fields(meta, ('video', 'frames'), json_path,
+                       f'expected {TOY_LAYOUT}')
         if meta.get('bbox_format', 'xywh') != 'xywh':
             raise ValueError(f'{json_path}: field bbox_format is '
                              f'{meta["bbox_format"]!r}; expected "xywh"')

@@ -98,6 +98,17 @@ def test_iou_aware_bce_loss_formula_and_detached_weight():
     loss.sum().backward()
     # the weight is a constant: d/dlogit = (sigmoid - target) * weight
     torch.testing.assert_close(logits.grad, (prob - target) * weight)
+    # by hand at p = sigmoid(ln 3) = 0.75: a negative weighs
+    # 0.75 * 0.75^2 = 0.421875 times BCE ln 4 -> 0.58485; a positive with
+    # IoU 0.7 weighs 0.7 times BCE -(0.7 ln 0.75 + 0.3 ln 0.25) = 0.61727
+    # -> 0.43209
+    p = torch.log(torch.tensor(3.0))
+    loss = iou_aware_bce_loss(torch.stack([p, p])[None].repeat(2, 1),
+                              torch.tensor([2, 0]), torch.tensor([0.5, 0.7]),
+                              alpha=0.25, gamma=2.0)
+    torch.testing.assert_close(loss, torch.tensor([[0.58485, 0.58485],
+                                                   [0.43209, 0.58485]]),
+                               atol=1e-5, rtol=0)
 
 
 def test_iou_aware_bce_module_reduces_by_avg_factor():

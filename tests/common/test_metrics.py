@@ -96,3 +96,24 @@ def test_exdark_metric_ap_per_lighting_type(tmp_path):
     assert 'coco/light_Ambient_bbox_mAP' not in result  # no such image
     assert 'coco/light_Weak_bbox_mAP' not in result  # no ground truth
     assert 0 < result['coco/bbox_mAP'] < 1
+
+
+def test_exdark_metric_ap_and_ap50_per_lighting_type(tmp_path):
+    """One GT (5,5,50,50) and one detection moved by 5 px: IoU 45^2 /
+    (2 * 50^2 - 45^2) = 2025 / 2975 = 0.68, a hit at IoU .50 .. .65 only:
+    AP@[.5:.95] = 4 / 10 = 0.4, AP50 = 1; the other light is perfect."""
+    classes = ExDarkDataset.METAINFO['classes']
+    objs = [[(3, [5, 5, 50, 50])], [(7, [20, 20, 40, 30])]]
+    lights = {1: dict(light=2), 2: dict(light=4)}
+    path = _write(tmp_path / 'test.json', objs, classes, extra=lights)
+    metric = ExDarkMetric(ann_file=path, metric='bbox')
+    metric.dataset_meta = ExDarkDataset.METAINFO
+    metric.process({}, [_sample(1, objs[0], shift=0.1), _sample(2, objs[1])])
+    result = metric.evaluate(2)
+    from projects.common.datasets.exdark import EXDARK_LIGHTING
+    moved, perfect = EXDARK_LIGHTING[1], EXDARK_LIGHTING[3]
+    assert result[f'coco/light_{moved}_bbox_mAP'] == pytest.approx(0.4)
+    assert result[f'coco/light_{moved}_bbox_mAP_50'] == pytest.approx(1.0)
+    assert result[f'coco/light_{perfect}_bbox_mAP'] == pytest.approx(1.0)
+    # overall: two classes, AP 0.4 and 1 -> 0.7
+    assert result['coco/bbox_mAP'] == pytest.approx(0.7)

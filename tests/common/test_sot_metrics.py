@@ -156,6 +156,39 @@ def test_ope_averages_over_sequences():
         (np.array(CURVE_A) + np.array([1.0] * 20 + [0.0])) / 2 * 100)
 
 
+def test_ope_normalised_error_divides_by_the_gt_width_and_height():
+    # GT (0,0,40,10) twice; f1 pred (4,1,20,10): centres (13.5, 5.5) vs
+    # (19.5, 4.5), offset (-6, 1) -> hypot(6 / 40, 1 / 10) = 0.180
+    # (w / h swapped: hypot(6/10, 1/40) = 0.60; over the predicted size:
+    # hypot(6/20, 1/10) = 0.32)
+    out = eval_sot_ope([[[0, 0, 40, 10], [4, 1, 20, 10]]],
+                       [[[0, 0, 40, 10], [0, 0, 40, 10]]])
+    curve = out['norm_precision_curve']
+    assert curve[18] == approx(50) and curve[19] == approx(100)
+    assert out['norm_precision'] == approx(100)
+    # the centre error is 6.08 px: precision curve 50 up to 6, then 100
+    assert out['precision_curve'][6] == approx(50)
+    assert out['precision_curve'][7] == approx(100)
+
+
+def test_ope_reports_the_curves_at_0_5_0_75_20px_and_0_2():
+    # IoUs 1 (f0 = GT), 0.47, 0.52, 0.72, 0.77 (width w of 100):
+    # OP50 = #{> 0.5} / 5 = 4/5 (0.45 would give 5/5, 0.55 3/5),
+    # OP75 = 2/5 (0.70 would give 3/5, 0.80 1/5)
+    gt = [[0, 0, 100, 10]] * 5
+    pred = [[0, 0, w, 10] for w in (100, 47, 52, 72, 77)]
+    out = eval_sot_ope([pred], [gt])
+    assert out['op50'] == approx(80) and out['op75'] == approx(40)
+    # centre errors 0, 20, 20.5 px (x shifts), GT 100 x 100: precision at
+    # 20 px = 2/3 (19 px: 1/3, 21 px: 3/3); normalised 0, 0.2, 0.205:
+    # at 0.2 = 2/3 (0.19: 1/3, 0.21: 3/3)
+    gt = [[0, 0, 100, 100]] * 3
+    pred = [[0, 0, 100, 100], [20, 0, 100, 100], [20.5, 0, 100, 100]]
+    out = eval_sot_ope([pred], [gt])
+    assert out['precision'] == approx(200 / 3)
+    assert out['norm_precision'] == approx(200 / 3)
+
+
 def test_ope_validation_errors():
     with pytest.raises(ValueError, match=r'different lengths of pred \(3\) '
                        r'and gt \(4\) for sequence bird-1'):

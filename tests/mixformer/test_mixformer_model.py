@@ -71,6 +71,71 @@ def test_cached_templates_equal_the_joint_pass(num_online):
     torch.testing.assert_close(t_cached, t_joint, atol=1e-5, rtol=1e-5)
 
 
+def _dense_mixed_attention(attn, templates, search):
+    """MixedAttention written a second way: per-image depthwise conv +
+    frozen-BN projections from the raw weights, then ONE dense attention
+    over all tokens with a boolean mask (template queries may not see
+    search keys), by torch's scaled_dot_product_attention."""
+    import torch.nn.functional as F
+
+    def project(seq, stride, x):
+        conv, bn = seq.conv, seq.bn
+        y = F.conv2d(x, conv.weight, stride=stride, padding=1,
+                     groups=x.shape[1])
+        scale = bn.weight / torch.sqrt(bn.running_var + 1e-5)
+        y = (y - bn.running_mean[:, None, None]) * scale[:, None, None] + \
+            bn.bias[:, None, None]
+        return y.flatten(2).transpose(1, 2)
+
+    maps = list(templates) + [search]
+    q = torch.cat([project(attn.conv_proj_q, 1, m) for m in maps], 1)
+    k = torch.cat([project(attn.conv_proj_k, 2, m) for m in maps], 1)
+    v = torch.cat([project(attn.conv_proj_v, 2, m) for m in maps], 1)
+    q, k, v = (F.linear(x, lin.weight, lin.bias) for x, lin in
+               ((q, attn.proj_q), (k, attn.proj_k), (v, attn.proj_v)))
+    n_tq = sum(m.shape[2] * m.shape[3] for m in templates)
+    n_tk = sum(((m.shape[2] + 1) // 2) * ((m.shape[3] + 1) // 2)
+               for m in templates)
+    allowed = torch.ones(q.shape[1], k.shape[1], dtype=torch.bool)
+    allowed[:n_tq, n_tk:] = False
+    b, c, heads = q.shape[0], q.shape[2], attn.num_heads
+
+    def split(x):
+        return x.view(b, -1, heads, c // heads).transpose(1, 2)
+
+    out = F.scaled_dot_product_attention(
+        split(q), split(k), split(v), attn_mask=allowed, scale=c**-0.5)
+    out = F.linear(out.transpose(1, 2).reshape(b, -1, c),
+                   attn.proj.weight, attn.proj.bias)
+    return out[:, :n_tq], out[:, n_tq:]
+
+
+@pytest.mark.parametrize('num_online', [1, 2])
+def test_mixed_attention_against_a_dense_masked_reference(num_online):
+    """Both paths (joint, and cached templates + search) against the
+    independent dense-mask computation; the conv / BN buffers are random
+    so that every term of the projections counts."""
+    from projects.mixformer.mixformer_layers import MixedAttention
+    torch.manual_seed(0)
+    c = 16
+    attn = MixedAttention(c, num_heads=2).eval()
+    for seq in (attn.conv_proj_q, attn.conv_proj_k, attn.conv_proj_v):
+        seq.bn.weight.copy_(torch.rand(c) + 0.5)
+        seq.bn.bias.copy_(torch.randn(c))
+        seq.bn.running_mean.copy_(torch.randn(c))
+        seq.bn.running_var.copy_(torch.rand(c) + 0.5)
+    templates = [torch.randn(1, c, 5, 5) for _ in range(1 + num_online)]
+    search = torch.randn(1, c, 9, 7)
+    ref_t, ref_s = _dense_mixed_attention(attn, templates, search)
+    with torch.no_grad():
+        out_t, out_s = attn(templates, search)
+        cached_t = attn.set_templates(templates)
+        cached_s = attn.forward_search(search)
+    for got, want in ((out_t, ref_t), (out_s, ref_s), (cached_t, ref_t),
+                      (cached_s, ref_s)):
+        torch.testing.assert_close(got, want, atol=1e-5, rtol=1e-5)
+
+
 def test_corner_head_soft_argmax_on_a_synthetic_map():
     head = MODELS.build(dict(type='MixFormerCornerHead', in_channels=8,
                              channels=8, feat_size=20, stride=16))
@@ -84,17 +149,71 @@ def test_corner_head_soft_argmax_on_a_synthetic_map():
                                torch.tensor([[7 * 16., 5 * 16.]]))
     out = head(torch.randn(2, 8, 20, 20))
     assert out.shape == (2, 4) and (out >= 0).all() and (out <= 0.95).all()
+    # forward: top-left from the 'tl' branch, bottom-right from 'br', over
+    # the crop side 20 * 16 = 320 px: tl peak (row 2, col 3) -> (48, 32)
+    # px, br peak (row 12, col 15) -> (240, 192) px
+
+    def peaks(x, corner):
+        row, col = dict(tl=(2, 3), br=(12, 15))[corner]
+        m = torch.full((x.shape[0], 1, 20, 20), -1e4)
+        m[:, :, row, col] = 0.
+        return m
+
+    head.score_map = peaks
+    torch.testing.assert_close(head(torch.randn(1, 8, 20, 20)),
+                               torch.tensor([[0.15, 0.10, 0.75, 0.60]]))
     with pytest.raises(ValueError, match='feat_size'):
         head(torch.randn(1, 8, 10, 10))
 
 
-def test_score_module_shapes():
-    spm = MODELS.build(dict(type='MixFormerScoreDecoder', hidden_dim=64,
-                            num_heads=2))
+def test_score_module_against_a_second_implementation():
+    """The official score decoder written again from its description:
+    RoI = box * feature width (spatial scale 1), 4 x 4 precise RoI pool,
+    two cross-attention steps ``norm2(proj(attn))`` with the full-width
+    scale and no residual, then the 3-layer MLP."""
+    import torch.nn.functional as F
+    from projects.mixformer.prroi_pool import prroi_pool
+    torch.manual_seed(0)
+    c, heads = 64, 2
+    spm = MODELS.build(dict(type='MixFormerScoreDecoder', hidden_dim=c,
+                            num_heads=heads))
     spm.init_weights()
-    logits = spm(torch.randn(3, 64, 10, 10), torch.randn(3, 64, 4, 4),
-                 torch.tensor([[0.1, 0.2, 0.5, 0.6]] * 3))
+    for p in spm.parameters():  # no zero biases / unit norms left
+        p.data.add_(torch.randn_like(p) * 0.1)
+    search, template = torch.randn(3, c, 10, 10), torch.randn(1, c, 4, 4)
+    boxes = torch.tensor([[0.1, 0.2, 0.5, 0.6], [0.0, 0.0, 1.0, 1.0],
+                          [0.3, 0.3, 0.4, 0.9]])
+    logits = spm(search, template, boxes)
     assert logits.shape == (3, )
+
+    rois = torch.cat([torch.arange(3.)[:, None], boxes * 10], 1)
+    memories = [prroi_pool(search, rois, 4, 1.0).flatten(2).transpose(1, 2),
+                template.flatten(2).transpose(1, 2).expand(3, -1, -1)]
+    x = F.layer_norm(spm.score_token.expand(3, -1, -1), (c, ),
+                     spm.norm1.weight, spm.norm1.bias)
+    for i, mem in enumerate(memories):
+        def split(t):
+            return t.view(3, -1, heads, c // heads).transpose(1, 2)
+        q = split(F.linear(x, spm.proj_q[i].weight, spm.proj_q[i].bias))
+        k = split(F.linear(mem, spm.proj_k[i].weight, spm.proj_k[i].bias))
+        v = split(F.linear(mem, spm.proj_v[i].weight, spm.proj_v[i].bias))
+        out = F.scaled_dot_product_attention(q, k, v, scale=c**-0.5)
+        out = F.linear(out.transpose(1, 2).reshape(3, 1, c),
+                       spm.proj[i].weight, spm.proj[i].bias)
+        x = F.layer_norm(out, (c, ), spm.norm2[i].weight, spm.norm2[i].bias)
+    for j, layer in enumerate(spm.score_head.layers):
+        x = layer(x)
+        if j < len(spm.score_head.layers) - 1:
+            x = F.relu(x)
+    torch.testing.assert_close(logits, x.view(-1), atol=1e-5, rtol=1e-5)
+    # only the box's neighbourhood of the search map counts: features
+    # outside its bilinear support (x, y > 6 + 1 for box 0) change nothing
+    moved = search.clone()
+    moved[0, :, 8:, :] = torch.randn(c, 2, 10)
+    moved[0, :, :, 8:] = torch.randn(c, 10, 2)
+    assert torch.allclose(spm(moved, template, boxes)[0], logits[0])
+    moved[0, :, 4, 3] += 5.  # inside the box: the score moves
+    assert not torch.allclose(spm(moved, template, boxes)[0], logits[0])
 
 
 def _batch(n=4, seed=0):
@@ -128,6 +247,21 @@ def test_stage1_losses_decrease_and_score_head_is_frozen():
         losses.append(loss['loss_bbox'].item())
     # the IoU term is 0 while corners are inverted (official), so follow L1
     assert losses[-1] < 0.7 * losses[0]
+
+
+def test_stage1_loss_values_by_hand():
+    """Head output (0.5, 0.35, 0.7, 0.65) against search_bbox xywh
+    (0.4, 0.35, 0.2, 0.3) = xyxy (0.4, 0.35, 0.6, 0.65): L1 mean
+    (0.1 + 0 + 0.1 + 0) / 4 = 0.05, x5 = 0.25; IoU 0.03 / 0.09 = 1/3,
+    enclosing box = union, GIoU 1/3, loss (1 - 1/3) x2 = 4/3."""
+    model = _model()
+    model.train()
+    inputs, samples = _batch(n=2)
+    model.box_head.forward = lambda feat: torch.tensor(
+        [[0.5, 0.35, 0.7, 0.65]] * feat.shape[0], requires_grad=True)
+    loss = model(inputs, samples, mode='loss')
+    assert loss['loss_bbox'].item() == pytest.approx(0.25, abs=1e-6)
+    assert loss['loss_iou'].item() == pytest.approx(4 / 3, abs=1e-6)
 
 
 def test_tensor_mode():

@@ -52,6 +52,95 @@ def test_map_back_and_clip():
                                [0, 90, 10, 10])
 
 
+def test_crop_crossing_the_top_border_of_a_wide_box():
+    img = np.arange(10 * 12 * 3, dtype=np.uint8).reshape(10, 12, 3)
+    # box (1, 2, 8, 2): side ceil(sqrt(16) * 2) = 8, centre (5, 3):
+    # x1 = round(5 - 4) = 1, y1 = round(3 - 4) = -1 -> one padded row on
+    # top, none on the other sides (x2 = 9 < 12 - 1, y2 = 7 < 10 - 1)
+    patch, factor, mask = crop_around(img, [1, 2, 8, 2], 2.0, 8)
+    assert factor == 1.0
+    assert (patch[0] == 0).all() and mask[0].all() and not mask[1:].any()
+    np.testing.assert_array_equal(patch[1:], img[0:7, 1:9])
+    # the factor is output size / crop side
+    assert crop_around(img, [1, 2, 8, 2], 2.0, 16)[1] == 2.0
+
+
+def test_box_in_a_scaled_crop_and_clip_on_the_right():
+    # box centre (50, 45), crop centre (40, 50), factor 2, out 80:
+    # centre -> 39.5 + (10, -5) * 2 = (59.5, 29.5), size (40, 20)
+    box = box_in_crop([40, 40, 20, 10], [30, 40, 20, 20], 2.0, 80)
+    np.testing.assert_allclose(box * 80, [39.5, 19.5, 40, 20])
+    # x2 = 230 is cut at the width 200 (not the height 100)
+    np.testing.assert_allclose(clip_box([150, 5, 80, 20], 100, 200),
+                               [150, 5, 50, 20])
+    # y1 is kept 10 px inside the bottom, y2 at the height
+    np.testing.assert_allclose(clip_box([20, 120, 30, 40], 100, 200),
+                               [20, 90, 30, 10])
+
+
+def test_track_maps_the_head_output_back_to_the_frame():
+    """A stubbed network output, followed by hand: init (100, 50, 20, 10)
+    on a 240 x 320 frame, search factor 4.55 -> crop side
+    ceil(sqrt(200) * 4.55) = 65 centred on (110, 55), resize 160 / 65.
+    The head says centre (0.6, 0.5) of the crop, size 20 x 10 px in the
+    frame: x = 110 - 32.5 + 0.6 * 65 - 10 = 106.5, y = 55 - 32.5 +
+    0.5 * 65 - 5 = 50."""
+    model = _tiny()
+    frame = np.zeros((240, 320, 3), np.uint8)
+    model.init(frame, [100, 50, 20, 10])
+    seen = {}
+
+    def run(search):
+        seen['shape'] = tuple(search.shape)
+        rf = 160 / 65
+        return torch.tensor([0.6, 0.5, 20 * rf / 160, 10 * rf / 160]), None
+
+    model._run = run
+    out = model.track(frame)
+    assert seen['shape'] == (1, 3, 160, 160)
+    np.testing.assert_allclose(out['bbox'], [106.5, 50, 20, 10], atol=1e-9)
+    assert out['score'] == -1.0
+    # at the right border the box is clipped to the width (320)
+    model.memo.state = np.array([300., 50., 20., 10.])
+    out = model.track(frame)
+    # side 65 around (310, 55): x = 310 - 32.5 + 39 - 10 = 306.5 -> width
+    # min(326.5, 320) - 306.5 = 13.5
+    np.testing.assert_allclose(out['bbox'], [306.5, 50, 13.5, 10],
+                               atol=1e-9)
+
+
+def test_online_templates_keep_the_best_of_each_interval():
+    """Official update rule with interval 3 and 2 online slots: the best
+    crop of frames 1-3 fills the second slot, then the FIFO replaces slot
+    0 with the best of 4-6 and slot 1 with the best of 7-9; a tie keeps
+    the earlier frame (strictly greater) and the best score is reset at
+    each update (frames 4-6 score below frame 2's 0.9)."""
+    model = _tiny(update_interval=3, online_size=2, score_threshold=0.5)
+    scores = [0.3, 0.9, 0.5, 0.8, 0.2, 0.6, 0.7, 0.7, 0.1]
+
+    def crop(frame, box, factor, size):
+        # the crop is tagged with the frame's value, so we see which frame
+        # each template came from
+        return torch.full((1, 1), float(frame[0, 0, 0])), 1.0
+
+    def run(search):
+        return torch.tensor([0.5, 0.5, 20 / 160, 10 / 160]), scores[
+            model.memo.frame_id - 1]
+
+    model._crop, model._run = crop, run
+    model._refresh_cache = lambda: None
+    model.init(np.zeros((240, 320, 3), np.uint8), [100, 50, 20, 10])
+    seen = {}
+    for k in range(1, 10):
+        out = model.track(np.full((240, 320, 3), k, np.uint8))
+        np.testing.assert_allclose(out['bbox'], [100, 50, 20, 10])
+        seen[k] = model.memo.online.flatten().tolist()
+    assert seen[2] == [0.0]           # nothing pushed before frame 3
+    assert seen[3] == [0.0, 2.0]      # [template, best of 1-3]
+    assert seen[6] == [4.0, 2.0]      # slot 0 <- best of 4-6
+    assert seen[9] == [4.0, 7.0]      # slot 1 <- best of 7-9 (tie: 7)
+
+
 def _tiny(**test_cfg):
     cfg = copy.deepcopy(TINY)
     cfg['test_cfg'].update(test_cfg)
@@ -205,6 +294,26 @@ def test_video_sampler_keeps_videos_whole(toy_data):
             frames = [i for i in share if dataset.frame_index(i)[0] == v]
             assert frames == list(dataset.video_frame_range(v))
     assert all(shares)
+
+
+def test_video_sampler_deals_the_longest_videos_first():
+    """Videos of 2, 2 and 6 frames over 2 processes: longest first gives
+    loads 6 / 4 (the 6-frame video alone on rank 0); in dataset order the
+    loads would be 8 / 2."""
+    from projects.common.datasets.sot import SOTVideoSampler
+
+    class Videos:
+        starts, lengths = [0, 2, 4], [2, 2, 6]
+        num_videos = 3
+
+        def video_frame_range(self, v):
+            return range(self.starts[v], self.starts[v] + self.lengths[v])
+
+    shares = [list(SOTVideoSampler(Videos(), rank=r, world_size=2))
+              for r in range(2)]
+    assert shares == [[4, 5, 6, 7, 8, 9], [0, 1, 2, 3]]
+    with pytest.raises(TypeError, match='single-object-tracking dataset'):
+        SOTVideoSampler(list(range(3)), rank=0, world_size=1)
 
 
 def test_two_process_tracking_matches_one_process(toy_data, tmp_path):

@@ -60,6 +60,50 @@ def test_causal_frame_order(toy_data):
     assert within_gap >= 250
 
 
+class _FixedRng:
+    """random() always 0 (every 'p < prob' draw happens), uniform() the
+    midpoint (brightness factor 1)."""
+
+    def random(self):
+        return 0.0
+
+    def uniform(self, low, high):
+        return (low + high) / 2
+
+
+def test_joint_flip_of_the_frames_and_boxes(toy_data):
+    pairs = _pairs(toy_data, gray_prob=0.0, flip_prob=1.0)
+    frame = np.zeros((50, 100, 3), np.uint8)
+    frame[20:60, 10:40] = 255  # the box (10, 20, 30, 40)
+    frames, boxes = pairs._augment_frames([frame], [np.array(
+        [10., 20., 30., 40.])], _FixedRng())
+    # official: x -> W - 1 - x - w = 100 - 1 - 10 - 30 = 59 (W the width)
+    np.testing.assert_array_equal(boxes[0], [59, 20, 30, 40])
+    cols = np.flatnonzero(frames[0][25].any(-1))
+    assert cols.min() == 60 and cols.max() == 89  # 100 - 1 - (10 .. 39)
+
+
+def test_search_box_follows_the_flipped_crop(toy_data):
+    """A white target on black: after the crop (and its forced flip) the
+    white pixels lie inside search_bbox * size."""
+    pairs = _pairs(toy_data, brightness=0.2)
+    frame = np.zeros((200, 200, 3), np.uint8)
+    box = np.array([70., 60., 40., 20.])
+    frame[60:80, 70:110] = 255
+    crop_box = np.array([50., 70., 40., 20.])  # the jittered box, off-centre
+    patch, norm_box = pairs._crop(frame, box, crop_box, 4.0, 160,
+                                  _FixedRng())
+    white = patch.numpy().min(0) > 200
+    rows, cols = np.flatnonzero(white.any(1)), np.flatnonzero(white.any(0))
+    x, y, w, h = norm_box * 160
+    # the crop side ceil(sqrt(800) * 4) = 114 maps to 160 px
+    assert w == pytest.approx(40 * 160 / 114)
+    assert abs(cols.min() - x) <= 1.5 and abs(cols.max() + 1 - (x + w)) <= 1.5
+    assert abs(rows.min() - y) <= 1.5 and abs(rows.max() + 1 - (y + h)) <= 1.5
+    # the target is right of the crop centre before the flip: left after
+    assert x + w / 2 < 80
+
+
 def test_cls_mode_gives_positives_and_negatives(toy_data):
     pairs = _pairs(toy_data, mode='cls', pos_prob=0.5)
     pairs.samples_per_epoch = 30

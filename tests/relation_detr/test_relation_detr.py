@@ -153,6 +153,31 @@ def test_relation_of_each_layer_uses_the_two_previous_box_sets():
             assert not torch.allclose(biases[layer], wrong, atol=1e-4)
 
 
+def test_query_position_is_scaled_from_the_second_layer_on():
+    """Layer 0 gets ref_point_head(sine(reference)); layer l > 0 the same
+    times query_scale(query entering layer l) (conditional scaling)."""
+    model = _model()
+    _perturb(model)
+    model.eval()
+    seen = []
+    for layer in model.decoder.layers:
+        layer.register_forward_pre_hook(
+            lambda m, args, kwargs: seen.append(
+                (args[0] if args else kwargs['query'], kwargs['query_pos'],
+                 kwargs['reference_points'])), with_kwargs=True)
+    with torch.no_grad():
+        model.predict(torch.rand(1, 3, 128, 128), _samples([[]]))
+        decoder = model.decoder
+        for lid, (query, query_pos, ref) in enumerate(seen):
+            plain = decoder.ref_point_head(coordinate_to_encoding(
+                ref[:, :, 0, :], num_feats=decoder.embed_dims // 2))
+            expected = plain if lid == 0 else plain * decoder.query_scale(
+                query)
+            torch.testing.assert_close(query_pos, expected)
+            if lid > 0:
+                assert not torch.allclose(query_pos, plain, atol=1e-3)
+
+
 def test_hybrid_losses_depend_on_the_number_of_copies():
     """The hybrid branch matches ground truth repeated hybrid_assign times:
     with one box and 1 vs 6 copies, 6x more hybrid queries are positives

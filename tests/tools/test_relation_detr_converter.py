@@ -71,6 +71,49 @@ def test_class_rows_follow_coco_ids():
         official['neck.convs.3.0.weight'])
 
 
+def test_coco_category_ids_are_the_ids_of_mmdets_classes(shared_data):
+    """The 91 -> 80 rows, checked against a real COCO annotation file (its
+    full category list): the id of each mmdet class, by name."""
+    import json
+    from mmdet.datasets import CocoDataset
+    path = osp.join(shared_data, 'coco', 'tinycoco', 'annotations',
+                    'instances_train2017.json')
+    with open(path) as f:
+        ids = {c['name']: c['id'] for c in json.load(f)['categories']}
+    assert tuple(ids[name] for name in CocoDataset.METAINFO['classes']) == \
+        rules.COCO_CATEGORY_IDS
+
+
+def test_norms_and_ffns_follow_the_official_order_of_operations():
+    """Official decoder layer: self-attention -> norm2, cross-attention ->
+    norm1, FFN (linear1, linear2) -> norm3; encoder layer: self-attention
+    -> norm1, FFN -> norm2. mmdet numbers its norms in that order."""
+    official = _official(fill='random')
+    converted, _ = rules.convert_official_relation_detr(
+        official, class_rows=rules.COCO_CATEGORY_IDS)
+    expected = {
+        'decoder.layers.4.norms.0': 'transformer.decoder.layers.4.norm2',
+        'decoder.layers.4.norms.1': 'transformer.decoder.layers.4.norm1',
+        'decoder.layers.4.norms.2': 'transformer.decoder.layers.4.norm3',
+        'encoder.layers.1.norms.0': 'transformer.encoder.layers.1.norm1',
+        'encoder.layers.1.norms.1': 'transformer.encoder.layers.1.norm2',
+        'decoder.layers.0.ffn.layers.0.0':
+        'transformer.decoder.layers.0.linear1',
+        'decoder.layers.0.ffn.layers.1':
+        'transformer.decoder.layers.0.linear2',
+        'encoder.layers.5.ffn.layers.0.0':
+        'transformer.encoder.layers.5.linear1',
+        'encoder.layers.5.ffn.layers.1':
+        'transformer.encoder.layers.5.linear2',
+        'bbox_head.reg_branches.6.4': 'transformer.encoder_bbox_head.layers.2',
+        'hybrid_reg_branch.2': 'transformer.hybrid_bbox_head.layers.1',
+    }
+    for ours, theirs in expected.items():
+        for suffix in ('weight', 'bias'):
+            torch.testing.assert_close(converted[f'{ours}.{suffix}'],
+                                       official[f'{theirs}.{suffix}'])
+
+
 def test_problems_are_listed(model_state):
     official = _official()
     official['transformer.mystery.weight'] = torch.empty(3)

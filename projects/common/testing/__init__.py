@@ -1,10 +1,11 @@
 """Helpers for this project's tests (paths, running the tools, toy
 options, tiny model configs)."""
-from ._utils import (HELPERS, MIXFORMER_TINY, RELATION_TOY_CONFIG, ROOT,
-                     SHARED_DATA, TOY_CONFIG, run_tool, toy_options,
-                     train_toy)
+from ._utils import (HELPERS, MIXFORMER_TINY, MIXFORMER_TOY_CONFIG,
+                     RELATION_TOY_CONFIG, ROOT, SHARED_DATA, TOY_CONFIG,
+                     run_tool, toy_options, train_toy)
 
 __all__ = [
-    'HELPERS', 'MIXFORMER_TINY', 'RELATION_TOY_CONFIG', 'ROOT', 'SHARED_DATA',
-    'TOY_CONFIG', 'run_tool', 'toy_options', 'train_toy'
+    'HELPERS', 'MIXFORMER_TINY', 'MIXFORMER_TOY_CONFIG',
+    'RELATION_TOY_CONFIG', 'ROOT', 'SHARED_DATA', 'TOY_CONFIG', 'run_tool',
+    'toy_options', 'train_toy'
 ]

@@ -17,6 +17,9 @@ TOY_CONFIG = osp.join(ROOT, 'configs', 'toy',
 #: the toy config of ``make demo``
 RELATION_TOY_CONFIG = osp.join(ROOT, 'configs', 'relation_detr',
                                'relation-detr_r18_1xb8-500i_toy.py')
+#: the toy MixFormer config (trained on the toy video)
+MIXFORMER_TOY_CONFIG = osp.join(ROOT, 'configs', 'mixformer',
+                                'mixformer_cvt-tiny_1xb8-1000i_toy.py')
 #: helper scripts and configs of the tests (not tests themselves)
 HELPERS = osp.join(ROOT, 'tests', 'helpers')
 
@@ -58,18 +61,27 @@ def toy_options(data_root, work_dir=None, **extra):
     return ['--cfg-options'] + [f'{k}={v}' for k, v in options.items()]
 
 
-def train_toy(config, data_root, work_dir, iters, **extra):
+def train_toy(config, data_root, work_dir, iters, dataset_options=None,
+              **extra):
     """Train ``config`` on the toy data for ``iters`` iterations (batch 2,
     validation at the end) through tools/train.py; returns the path of the
-    final checkpoint. ``extra`` are more ``--cfg-options``."""
+    final checkpoint. ``dataset_options`` replace the detection data-root
+    options of :func:`toy_options` (configs laid out otherwise, such as
+    the SOT ones); ``extra`` are more ``--cfg-options``."""
     options = {
         'train_cfg.max_iters': iters,
         'train_cfg.val_interval': iters,
         'train_dataloader.batch_size': 2,
     }
     options.update(extra)
+    if dataset_options is None:
+        cfg_options = toy_options(data_root, **options)
+    else:
+        options.update(dataset_options)
+        cfg_options = ['--cfg-options'] + [f'{k}={v}'
+                                           for k, v in options.items()]
     result = run_tool(['tools/train.py', config, '--work-dir', work_dir] +
-                      toy_options(data_root, **options))
+                      cfg_options)
     assert result.returncode == 0, result.stderr[-3000:]
     checkpoint = osp.join(work_dir, f'iter_{iters}.pth')
     assert osp.isfile(checkpoint), f'{checkpoint} was not written'

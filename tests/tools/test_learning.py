@@ -1,0 +1,53 @@
+"""Training learns: short schedules through tools/train.py whose validation
+must end clearly above what an untrained model gets (each under 3 minutes on
+2 cores). The full-length check is ``make demo`` (toy mAP >= 0.5)."""
+import glob
+import json
+import os.path as osp
+
+from projects.common.testing import (MIXFORMER_TOY_CONFIG,
+                                     RELATION_TOY_CONFIG, train_toy)
+
+
+def _last_validation(work_dir):
+    """The metrics of the last validation, from mmengine's scalars.json."""
+    (path, ) = glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))
+    with open(path) as f:
+        rows = [json.loads(line) for line in f]
+    return [r for r in rows if any(k.startswith(('coco/', 'sot/'))
+                                   for k in r)][-1]
+
+
+def test_relation_detr_toy_map_rises_above_untrained(toy_data, tmp_path):
+    """Toy Relation-DETR, 100 iterations of batch 4 (lr 1e-3, warm-up 10,
+    x0.1 at 85), validated on the 8 toy val images. Measured on 2 cores:
+    an untrained model gets bbox mAP 0.000 (two init seeds); this schedule
+    0.130 (mAP50 0.237) in 1.6 min. Asserted: >= 0.05."""
+    work = str(tmp_path / 'work')
+    train_toy(RELATION_TOY_CONFIG, toy_data, work, 100, **{
+        'train_dataloader.batch_size': 4,
+        'optim_wrapper.optimizer.lr': 1e-3,
+        'param_scheduler.0.end': 10,
+        'default_hooks.logger.interval': 25,
+    })
+    metrics = _last_validation(work)
+    assert metrics['coco/bbox_mAP'] >= 0.05, metrics
+
+
+def test_mixformer_toy_success_rises_above_untrained(toy_data, tmp_path):
+    """Toy MixFormer (32/64/128 channels), 500 stage-1 iterations of 8
+    pairs, then OPE on the 3 toy sequences (12 frames each). Measured on
+    2 cores: an untrained model gets success AUC 12.7 / 12.8 (two init
+    seeds; frame 0 always counts); this schedule 43.7 (OP50 38.9) in
+    2.3 min. Asserted: >= 25."""
+    work = str(tmp_path / 'work')
+    root = toy_data.rstrip('/') + '/'
+    train_toy(MIXFORMER_TOY_CONFIG, toy_data, work, 500, dataset_options={
+        'train_dataloader.dataset.datasets.0.data_root': root,
+        'val_dataloader.dataset.data_root': root,
+    }, **{
+        'train_dataloader.batch_size': 8,
+        'default_hooks.logger.interval': 100,
+    })
+    metrics = _last_validation(work)
+    assert metrics['sot/success'] >= 25, metrics

@@ -1,6 +1,5 @@
 """PIDrayMetric (easy/hard/hidden + overall) and ExDarkMetric (per light)."""
 import json
-import os.path as osp
 
 import pytest
 import torch

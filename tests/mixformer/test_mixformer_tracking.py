@@ -260,26 +260,6 @@ def test_demo_tracks_a_video(toy_data, tmp_path):
     assert result.returncode == 1 and 'x,y,w,h' in result.stderr
 
 
-def test_toy_training_and_testing_through_the_tools(toy_data, tmp_path):
-    work = str(tmp_path / 'work')
-    root = toy_data.rstrip('/') + '/'
-    result = run_tool(['tools/train.py', TINY_CONFIG, '--work-dir', work,
-                       '--cfg-options',
-                       f'train_dataloader.dataset.datasets.0.data_root={root}',
-                       f'val_dataloader.dataset.data_root={root}',
-                       'train_cfg.max_iters=3', 'train_cfg.val_interval=3',
-                       'train_dataloader.batch_size=2',
-                       'default_hooks.logger.interval=1'])
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert 'loss_iou' in result.stdout + result.stderr
-    ckpt = osp.join(work, 'iter_3.pth')
-    result = run_tool(['tools/test.py', TINY_CONFIG, ckpt, '--work-dir', work,
-                       '--cfg-options',
-                       f'test_dataloader.dataset.data_root={root}'])
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert 'sot/success' in result.stdout + result.stderr
-
-
 def test_video_sampler_keeps_videos_whole(toy_data):
     from mmdet.registry import DATASETS
     from projects.common.datasets.sot import SOTVideoSampler

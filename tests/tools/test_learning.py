@@ -5,8 +5,10 @@ import glob
 import json
 import os.path as osp
 
+import re
+
 from projects.common.testing import (MIXFORMER_TOY_CONFIG,
-                                     RELATION_TOY_CONFIG, train_toy)
+                                     RELATION_TOY_CONFIG, run_tool, train_toy)
 
 
 def _last_validation(work_dir):
@@ -39,15 +41,26 @@ def test_mixformer_toy_success_rises_above_untrained(toy_data, tmp_path):
     pairs, then OPE on the 3 toy sequences (12 frames each). Measured on
     2 cores: an untrained model gets success AUC 12.7 / 12.8 (two init
     seeds; frame 0 always counts); this schedule 43.7 (OP50 38.9) in
-    2.3 min. Asserted: >= 25."""
+    2.3 min. Asserted: >= 25. tools/test.py on the checkpoint then gives
+    the same success as the validation at the end of training."""
     work = str(tmp_path / 'work')
     root = toy_data.rstrip('/') + '/'
-    train_toy(MIXFORMER_TOY_CONFIG, toy_data, work, 500, dataset_options={
+    data = {
         'train_dataloader.dataset.datasets.0.data_root': root,
         'val_dataloader.dataset.data_root': root,
-    }, **{
+    }
+    options = {
         'train_dataloader.batch_size': 8,
         'default_hooks.logger.interval': 100,
-    })
+    }
+    checkpoint = train_toy(MIXFORMER_TOY_CONFIG, toy_data, work, 500,
+                           dataset_options=data, **options)
     metrics = _last_validation(work)
     assert metrics['sot/success'] >= 25, metrics
+    result = run_tool(['tools/test.py', MIXFORMER_TOY_CONFIG, checkpoint,
+                       '--work-dir', str(tmp_path / 'test'), '--cfg-options',
+                       f'test_dataloader.dataset.data_root={root}'])
+    assert result.returncode == 0, result.stderr[-3000:]
+    tested = re.findall(r'sot/success: ([\d.]+)',
+                        result.stdout + result.stderr)
+    assert tested and float(tested[-1]) == round(metrics['sot/success'], 4)

@@ -6,10 +6,12 @@ MixFormer's precise RoI pooling).
   (``ms_deform_attn.py``): mmcv's deformable attention with its PyTorch
   path wherever the compiled kernel is missing. Relation-DETR; Focus-DETR's
   encoder next.
-- :func:`select_topk_proposals` (``query_selection.py``): two-stage top-K
-  query selection from encoder tokens. Relation-DETR; Plain-DETR next.
+- :func:`select_topk_proposals` / :func:`gather_topk`
+  (``query_selection.py``): two-stage top-K query selection from encoder
+  tokens, by the best class (Relation-DETR) or by one channel (Plain-DETR's
+  objectness).
 - :func:`repeat_instances` (``one_to_many.py``): ground truth repeated for
-  the hybrid (one-to-many) branch. Relation-DETR; Plain-DETR next.
+  the hybrid (one-to-many) branch. Relation-DETR, Plain-DETR.
 - :class:`IoUAwareBCELoss` (``iou_aware_bce_loss.py``): the IoU-aware
   classification loss. Relation-DETR.
 - :class:`ReferenceEpsMixin` (``reference_eps.py``): box refinement with
@@ -19,11 +21,11 @@ from .iou_aware_bce_loss import IoUAwareBCELoss, iou_aware_bce_loss
 from .ms_deform_attn import (AutoMultiScaleDeformableAttention,
                              kernel_available, ms_deform_attn, use_auto_msda)
 from .one_to_many import repeat_instances
-from .query_selection import select_topk_proposals
+from .query_selection import gather_topk, select_topk_proposals
 from .reference_eps import ReferenceEpsMixin
 
 __all__ = [
-    'AutoMultiScaleDeformableAttention', 'IoUAwareBCELoss',
+    'AutoMultiScaleDeformableAttention', 'gather_topk', 'IoUAwareBCELoss',
     'iou_aware_bce_loss', 'kernel_available', 'ms_deform_attn',
     'ReferenceEpsMixin', 'repeat_instances', 'select_topk_proposals',
     'use_auto_msda'

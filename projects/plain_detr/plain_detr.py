@@ -15,7 +15,6 @@ from torch.nn.init import normal_, xavier_uniform_
 from mmdet.models.detectors import DeformableDETR
 from mmdet.models.layers import SinePositionalEncoding
 from mmdet.registry import MODELS
-from mmdet.structures import OptSampleList
 from projects.common.models import gather_topk
 from .plain_detr_layers import ProposalPyramid, PlainDetrTransformerDecoder
 

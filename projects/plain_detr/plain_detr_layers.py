@@ -79,8 +79,8 @@ class ProposalPyramid(nn.Module):
         branches = []
         for stride in self.strides:
             steps = int(round(math.log2(stride / in_stride)))
-            if 2**abs(steps) * min(stride, in_stride) != max(stride,
-                                                               in_stride):
+            ratio = max(stride, in_stride) / min(stride, in_stride)
+            if 2**abs(steps) != ratio:
                 raise ValueError(f'ProposalPyramid: stride {stride} is not '
                                  f'{in_stride} times a power of 2.')
             conv = nn.Conv2d if steps > 0 else nn.ConvTranspose2d

@@ -8,7 +8,8 @@ from mmengine.structures import InstanceData
 from projects.common.models import (AutoMultiScaleDeformableAttention,
                                     IoUAwareBCELoss, iou_aware_bce_loss,
                                     kernel_available, ms_deform_attn,
-                                    repeat_instances, select_topk_proposals,
+                                    gather_topk, repeat_instances,
+                                    select_topk_proposals,
                                     use_auto_msda)
 
 
@@ -148,3 +149,15 @@ def test_select_topk_proposals():
     # fewer tokens than requested (small images): keep them all
     scores, boxes, _ = select_topk_proposals(memory, proposals, cls, reg, 15)
     assert scores.shape == (2, 10, 3) and boxes.shape == (2, 10, 4)
+
+
+def test_gather_topk_by_one_channel():
+    # token 1 has the best class overall (channel 2), token 2 the best
+    # channel 0: ranking by channel 0 gives [2, 0, 1], by the best [1, 2, 0]
+    logits = torch.tensor([[[0.5, 0.0, 0.0], [0.1, 0.0, 0.9],
+                            [0.8, 0.0, 0.0]]])
+    coords = torch.arange(12, dtype=torch.float32).view(1, 3, 4)
+    _, _, by_obj = gather_topk(logits, coords, 3, score_channel=0)
+    _, _, by_best = gather_topk(logits, coords, 3)
+    assert by_obj[0, :, 0].tolist() == [8, 0, 4]
+    assert by_best[0, :, 0].tolist() == [4, 8, 0]

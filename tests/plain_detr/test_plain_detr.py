@@ -252,3 +252,35 @@ def test_padded_images_train_and_predict():
 def test_detector_settings_are_checked():
     with pytest.raises(ValueError, match='with_box_refine=True'):
         _model(with_box_refine=False)
+
+
+def test_parameter_count_of_the_r50_coco_model():
+    """The R-50 COCO model's parameters written out from the architecture
+    (d = 256, 6 layers, FFN 2048, 8 heads, BoxRPB hidden 512, 80 classes,
+    300 + 1500 queries)."""
+    d, heads, ffn, hidden, classes, layers = 256, 8, 2048, 512, 80, 6
+    linear = lambda i, o, bias=True: i * o + (o if bias else 0)  # noqa
+    resnet50 = 23_454_912 + 53_120  # conv weights + BN affine (frozen)
+    upsample = 2048 * 1024 * 4 + 1024  # ConvTranspose2d(2048, 1024, 2, 2)
+    input_proj = linear(1024, d) + 2 * d  # 1x1 conv with bias + GN
+    pyramid = 4 * (d * d * 4 + d) + 2 * d  # ConvT, Conv, Conv-LN-Conv
+    two_stage = (linear(d, d) + 2 * d) + (linear(2 * d, 2 * d) + 4 * d)
+    mha = linear(d, 3 * d) + linear(d, d)
+    box_rpb = 2 * (linear(2, hidden) + linear(hidden, heads, bias=False))
+    cross = 4 * linear(d, d) + box_rpb
+    layer = mha + cross + linear(d, ffn) + linear(ffn, d) + 3 * 2 * d
+    assert layer == 1_590_016  # the spec's Plain decoder layer
+    decoder = layers * layer + 2 * d  # + the final LayerNorm
+    heads_params = (layers + 1) * (linear(d, classes) + 2 * linear(d, d) +
+                                   linear(d, 4))
+    expected = (resnet50 + upsample + input_proj + d + pyramid + two_stage +
+                1800 * d + decoder + heads_params)
+    register_all_modules()
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', 'plain_detr',
+                                   'plain-detr_r50_8xb2-12e_coco.py'))
+    cfg.model.backbone.init_cfg = None
+    model = MODELS.build(cfg.model)
+    assert sum(p.numel() for p in model.parameters()) == expected
+    # the official model: 91 class rows, BN affine terms are buffers
+    official = expected - 53_120 + (layers + 1) * (91 - 80) * (d + 1)
+    assert official == 44_581_209  # derived here; none is published

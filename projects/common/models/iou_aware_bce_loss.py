@@ -1,7 +1,6 @@
 """IoU-aware binary cross-entropy for DETR classification."""
 from typing import Optional, Tuple
 
-import torch
 import torch.nn.functional as F
 from torch import Tensor
 

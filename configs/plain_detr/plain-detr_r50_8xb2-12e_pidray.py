@@ -1,0 +1,19 @@
+# Plain-DETR (BoxRPB), ResNet-50, 12 epochs on PIDray (12 classes): the
+# COCO recipe on configs/_base_/datasets/pidray_detection.py. Testing prints
+# COCO AP on the easy / hard / hidden subsets and their mean.
+_base_ = [
+    '../_base_/datasets/pidray_detection.py', '../_base_/default_runtime.py',
+    '../_base_/models/plain-detr_r50.py',
+    '../_base_/schedules/plain-detr_12e.py',
+    '../_base_/datasets/detr_augmentation.py'
+]
+custom_imports = dict(
+    imports=['projects.common', 'projects.plain_detr'],
+    allow_failed_imports=False)
+
+model = dict(bbox_head=dict(num_classes=12))
+train_pipeline = {{_base_.detr_train_pipeline}}
+# the official training keeps images without annotations
+train_dataloader = dict(
+    dataset=dict(
+        filter_cfg=dict(filter_empty_gt=False), pipeline=train_pipeline))

@@ -12,23 +12,16 @@ levels are mmdet's ``extra_convs``.
 """
 import re
 from collections import OrderedDict
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import torch
 
 from projects.common.utils.checkpoint_convert import Conversion
+from projects.common.utils.key_rules import (COCO_CATEGORY_IDS, Rule,
+                                             apply_key_rules)
 
-#: COCO category ids in mmdet's class order (CocoDataset.METAINFO).
-COCO_CATEGORY_IDS = (
-    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
-    23, 24, 25, 27, 28, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43,
-    44, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62,
-    63, 64, 65, 67, 70, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 84, 85,
-    86, 87, 88, 89, 90)
 #: Official keys that have no counterpart on purpose.
 DROPPED = ('_classes_', )
-
-Rule = Tuple[str, Callable[[re.Match], str], bool]
 
 
 def _rules(num_layers: int, num_neck_inputs: int) -> List[Rule]:
@@ -96,11 +89,12 @@ def _rules(num_layers: int, num_neck_inputs: int) -> List[Rule]:
     ]
 
 
-def convert_official_relation_detr(official: Dict[str, torch.Tensor],
-                       num_layers: int = 6,
-                       num_neck_inputs: int = 3,
-                       class_rows: Optional[Tuple[int, ...]] = None
-                       ) -> Tuple['OrderedDict[str, torch.Tensor]', List[str]]:
+def convert_official_relation_detr(
+    official: Dict[str, torch.Tensor],
+    num_layers: int = 6,
+    num_neck_inputs: int = 3,
+    class_rows: Optional[Tuple[int, ...]] = None
+) -> Tuple['OrderedDict[str, torch.Tensor]', List[str]]:
     """Rename (and cut the class rows of) an official state dict.
 
     Args:
@@ -116,26 +110,8 @@ def convert_official_relation_detr(official: Dict[str, torch.Tensor],
         tuple: the converted state dict and the official keys that no rule
         placed (without :data:`DROPPED`).
     """
-    rules = [(re.compile(p), f, c)
-             for p, f, c in _rules(num_layers, num_neck_inputs)]
-    converted: 'OrderedDict[str, torch.Tensor]' = OrderedDict()
-    unplaced = []
-    for key, value in official.items():
-        if key in DROPPED:
-            continue
-        for pattern, target, by_class in rules:
-            match = pattern.fullmatch(key)
-            if match:
-                if by_class and class_rows is not None:
-                    value = value[list(class_rows)]
-                new_key = target(match)
-                if new_key in converted:
-                    raise ValueError(f'two official keys map to {new_key}')
-                converted[new_key] = value
-                break
-        else:
-            unplaced.append(key)
-    return converted, unplaced
+    return apply_key_rules(official, _rules(num_layers, num_neck_inputs),
+                           class_rows, DROPPED)
 
 
 def convert_for_model(official: Dict[str, torch.Tensor],

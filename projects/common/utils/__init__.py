@@ -2,10 +2,10 @@
 atomic writing (:mod:`.atomic_write`), image file types
 (:mod:`.image_files`), video frame extraction (:mod:`.video_frames`),
 config -> model (:mod:`.model_build`), checkpoint reading and checking
-(:mod:`.checkpoint_io`) and the converters' pipeline
-(:mod:`.checkpoint_convert`), the tools' command line
-(:mod:`.config_setup`), dataset path checks (:mod:`.dataset_check`) and
-CPU distributed launch (:mod:`.launch`)."""
+(:mod:`.checkpoint_io`), the converters' pipeline
+(:mod:`.checkpoint_convert`) and key rules (:mod:`.key_rules`), the
+tools' command line (:mod:`.config_setup`), dataset path checks
+(:mod:`.dataset_check`) and CPU distributed launch (:mod:`.launch`)."""
 from .atomic_write import (atomic_path, save_checkpoint_atomic,
                            write_text_atomic)
 from .checkpoint_convert import Conversion, run_converter
@@ -16,13 +16,15 @@ from .config_setup import (UserInputError, add_runner_args, load_config,
                            parse_runner_args, run_cli)
 from .dataset_check import DatasetNotFoundError, check_dataset_paths
 from .image_files import IMG_EXTENSIONS, is_image_file, list_images
+from .key_rules import COCO_CATEGORY_IDS, OBJECTNESS, apply_key_rules
 from .launch import setup_cpu_distributed
 from .model_build import (build_model_from_config, disable_pretrained,
                           load_model_config)
 from .video_frames import extract_frames
 
 __all__ = [
-    'Conversion', 'DatasetNotFoundError', 'IMG_EXTENSIONS',
+    'COCO_CATEGORY_IDS', 'OBJECTNESS', 'apply_key_rules', 'Conversion',
+    'DatasetNotFoundError', 'IMG_EXTENSIONS',
     'UserInputError', 'add_runner_args', 'atomic_path',
     'build_model_from_config', 'check_dataset_paths', 'check_state_dict',
     'disable_pretrained', 'extract_frames', 'is_image_file', 'list_images',

@@ -17,8 +17,9 @@ from typing import Dict, List, Optional
 import torch
 
 from projects.common.utils.checkpoint_convert import Conversion
-from projects.common.utils.key_rules import (COCO_CATEGORY_IDS, OBJECTNESS,
-                                             Rule, apply_key_rules)
+from projects.common.utils.key_rules import (OBJECTNESS, Rule,
+                                             apply_key_rules,
+                                             detr_head_layout)
 
 #: official keys duplicated under the decoder (shared modules)
 ALIASES = re.compile(r'transformer\.decoder\.(class_embed|bbox_embed)\..+')
@@ -96,24 +97,8 @@ def convert_for_model(official: Dict[str, torch.Tensor],
     Raises:
         ValueError: when the class counts differ otherwise, or no model.
     """
-    if model_state is None:
-        raise ValueError('the Plain-DETR converter needs --config (the '
-                         'model that receives the weights)')
-    num_layers = sum(1 for k in model_state if re.fullmatch(
-        r'bbox_head\.cls_branches\.\d+\.weight', k)) - 1
-    num_classes = model_state['bbox_head.cls_branches.0.weight'].shape[0]
-    head = official.get('class_embed.0.weight')
-    official_classes = num_classes if head is None else head.shape[0]
-    class_rows, meta = None, {}
-    if official_classes == 91 and num_classes == 80:
-        from mmdet.datasets import CocoDataset
-        class_rows = COCO_CATEGORY_IDS
-        meta['dataset_meta'] = dict(CocoDataset.METAINFO)
-    elif official_classes != num_classes:
-        raise ValueError(
-            f'the checkpoint has {official_classes} classes, the model of '
-            f'{config} {num_classes}; only 91 (COCO ids) -> 80 is converted '
-            'automatically.')
+    num_layers, class_rows, meta = detr_head_layout(
+        official, model_state, 'class_embed.0.weight', 'Plain-DETR', config)
     converted, unplaced, aliases = convert_official_plain_detr(
         official, num_layers, class_rows)
     return Conversion(converted, unplaced=unplaced, dropped=aliases,

@@ -17,8 +17,8 @@ from typing import Dict, List, Optional, Tuple
 import torch
 
 from projects.common.utils.checkpoint_convert import Conversion
-from projects.common.utils.key_rules import (COCO_CATEGORY_IDS, Rule,
-                                             apply_key_rules)
+from projects.common.utils.key_rules import (  # noqa: F401 (re-export)
+    COCO_CATEGORY_IDS, Rule, apply_key_rules, detr_head_layout)
 
 #: Official keys that have no counterpart on purpose.
 DROPPED = ('_classes_', )
@@ -124,24 +124,9 @@ def convert_for_model(official: Dict[str, torch.Tensor],
     Raises:
         ValueError: when the class counts differ otherwise, or no model.
     """
-    if model_state is None:
-        raise ValueError('the Relation-DETR converter needs --config (the '
-                         'model that receives the weights)')
-    num_layers = sum(1 for k in model_state if re.fullmatch(
-        r'bbox_head\.cls_branches\.\d+\.weight', k)) - 1
-    num_classes = model_state['bbox_head.cls_branches.0.weight'].shape[0]
-    head = official.get('transformer.decoder.class_head.0.weight')
-    official_classes = num_classes if head is None else head.shape[0]
-    class_rows, meta = None, {}
-    if official_classes == 91 and num_classes == 80:
-        from mmdet.datasets import CocoDataset
-        class_rows = COCO_CATEGORY_IDS
-        meta['dataset_meta'] = dict(CocoDataset.METAINFO)
-    elif official_classes != num_classes:
-        raise ValueError(
-            f'the checkpoint has {official_classes} classes, the model of '
-            f'{config} {num_classes}; only 91 (COCO ids) -> 80 is converted '
-            'automatically.')
+    num_layers, class_rows, meta = detr_head_layout(
+        official, model_state, 'transformer.decoder.class_head.0.weight',
+        'Relation-DETR', config)
     num_neck_inputs = sum(1 for k in model_state if re.fullmatch(
         r'neck\.convs\.\d+\.conv\.weight', k))
     converted, unplaced = convert_official_relation_detr(

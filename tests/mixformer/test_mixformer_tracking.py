@@ -12,7 +12,7 @@ from mmengine.registry import init_default_scope
 
 from mmdet.registry import MODELS
 from projects.common.testing import MIXFORMER_TINY as TINY
-from projects.common.testing import ROOT, run_tool
+from projects.common.testing import ROOT, fixture_state_dict, run_tool
 from projects.mixformer import clip_box, crop_around, map_box_back
 from projects.mixformer.cropping import box_in_crop
 
@@ -200,12 +200,7 @@ def test_tracking_loop_on_vot_through_tools_test(shared_data, tmp_path):
 
 
 def test_converter_maps_every_official_key(tmp_path):
-    state = {}
-    g = torch.Generator().manual_seed(0)
-    for line in open(FIXTURE):
-        key, shape = line.split()
-        state[key] = torch.randn([int(d) for d in shape.split(',')],
-                                 generator=g)
+    state = fixture_state_dict(FIXTURE, random=True)
     assert len(state) == 748
 
     class Settings:  # stands for lib.train.admin.settings.Settings

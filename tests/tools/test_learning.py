@@ -37,12 +37,13 @@ def test_relation_detr_toy_map_rises_above_untrained(toy_data, tmp_path):
 
 
 def test_mixformer_toy_success_rises_above_untrained(toy_data, tmp_path):
-    """Toy MixFormer (32/64/128 channels), 500 stage-1 iterations of 8
+    """Toy MixFormer (32/64/128 channels), 400 stage-1 iterations of 8
     pairs, then OPE on the 3 toy sequences (12 frames each). Measured on
     2 cores: an untrained model gets success AUC 12.7 / 12.8 (two init
-    seeds; frame 0 always counts); this schedule 43.7 (OP50 38.9) in
-    2.3 min. Asserted: >= 25. tools/test.py on the checkpoint then gives
-    the same success as the validation at the end of training."""
+    seeds; frame 0 always counts); this schedule 37.6 and 36.8 in two runs
+    (the runs are seeded but not bit-exact), 1.8 min. Asserted: >= 25.
+    tools/test.py on the checkpoint then gives the same success as the
+    validation at the end of training."""
     work = str(tmp_path / 'work')
     root = toy_data.rstrip('/') + '/'
     data = {
@@ -53,7 +54,7 @@ def test_mixformer_toy_success_rises_above_untrained(toy_data, tmp_path):
         'train_dataloader.batch_size': 8,
         'default_hooks.logger.interval': 100,
     }
-    checkpoint = train_toy(MIXFORMER_TOY_CONFIG, toy_data, work, 500,
+    checkpoint = train_toy(MIXFORMER_TOY_CONFIG, toy_data, work, 400,
                            dataset_options=data, **options)
     metrics = _last_validation(work)
     assert metrics['sot/success'] >= 25, metrics

@@ -7,7 +7,7 @@ import os.path as osp
 import pytest
 import torch
 
-from projects.common.testing import ROOT, run_tool
+from projects.common.testing import ROOT, fixture_state_dict, run_tool
 from projects.common.utils import (COCO_CATEGORY_IDS, check_state_dict,
                                    model_state_from_config)
 from projects.plain_detr import checkpoint as rules
@@ -22,14 +22,7 @@ CONFIG = osp.join(ROOT, 'configs', 'plain_detr',
 
 def _official(fill=None):
     """A state dict with the official names and shapes."""
-    state = {}
-    generator = torch.Generator().manual_seed(0)
-    for line in open(FIXTURE):
-        key, shape = line.split()
-        dims = [int(d) for d in shape.split(',')]
-        state[key] = (torch.empty(dims) if fill is None else
-                      torch.randn(dims, generator=generator))
-    return state
+    return fixture_state_dict(FIXTURE, random=fill is not None)
 
 
 @pytest.fixture(scope='module')

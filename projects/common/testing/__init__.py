@@ -2,10 +2,10 @@
 options, tiny model configs)."""
 from ._utils import (HELPERS, MIXFORMER_TINY, MIXFORMER_TOY_CONFIG,
                      RELATION_TOY_CONFIG, ROOT, SHARED_DATA, TOY_CONFIG,
-                     run_tool, toy_options, train_toy)
+                     fixture_state_dict, run_tool, toy_options, train_toy)
 
 __all__ = [
     'HELPERS', 'MIXFORMER_TINY', 'MIXFORMER_TOY_CONFIG',
-    'RELATION_TOY_CONFIG', 'ROOT', 'SHARED_DATA', 'TOY_CONFIG', 'run_tool',
-    'toy_options', 'train_toy'
+    'RELATION_TOY_CONFIG', 'ROOT', 'SHARED_DATA', 'TOY_CONFIG',
+    'fixture_state_dict', 'run_tool', 'toy_options', 'train_toy'
 ]

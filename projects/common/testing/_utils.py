@@ -38,6 +38,22 @@ MIXFORMER_TINY = dict(
                   online_size=2, score_threshold=0.0))
 
 
+def fixture_state_dict(path, random=False, seed=0):
+    """A state dict with the key names and shapes of a fixture file (lines
+    ``key d0,d1,...`` written down from an official model): uninitialised
+    tensors, or seeded random ones with ``random=True``."""
+    import torch
+    state = {}
+    generator = torch.Generator().manual_seed(seed)
+    with open(path) as f:
+        for line in f:
+            key, shape = line.split()
+            dims = [int(d) for d in shape.split(',')]
+            state[key] = (torch.randn(dims, generator=generator) if random
+                          else torch.empty(dims))
+    return state
+
+
 def run_tool(args, cwd=ROOT, timeout=900, env=None):
     """Run a repository script with this interpreter; return the result
     (``subprocess.CompletedProcess`` with text stdout / stderr)."""

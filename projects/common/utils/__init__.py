@@ -16,7 +16,8 @@ from .config_setup import (UserInputError, add_runner_args, load_config,
                            parse_runner_args, run_cli)
 from .dataset_check import DatasetNotFoundError, check_dataset_paths
 from .image_files import IMG_EXTENSIONS, is_image_file, list_images
-from .key_rules import COCO_CATEGORY_IDS, OBJECTNESS, apply_key_rules
+from .key_rules import (COCO_CATEGORY_IDS, OBJECTNESS, apply_key_rules,
+                        detr_head_layout)
 from .launch import setup_cpu_distributed
 from .model_build import (build_model_from_config, disable_pretrained,
                           load_model_config)
@@ -24,6 +25,7 @@ from .video_frames import extract_frames
 
 __all__ = [
     'COCO_CATEGORY_IDS', 'OBJECTNESS', 'apply_key_rules', 'Conversion',
+    'detr_head_layout',
     'DatasetNotFoundError', 'IMG_EXTENSIONS',
     'UserInputError', 'add_runner_args', 'atomic_path',
     'build_model_from_config', 'check_dataset_paths', 'check_state_dict',

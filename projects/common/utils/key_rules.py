@@ -67,3 +67,50 @@ def apply_key_rules(official: Dict[str, Tensor], rules: Sequence[Rule],
         else:
             unplaced.append(key)
     return converted, unplaced
+
+
+def detr_head_layout(official: Dict[str, Tensor],
+                     model_state: Optional[Dict[str, Tensor]],
+                     official_head_key: str, method: str,
+                     config: Optional[str] = None
+                     ) -> Tuple[int, Optional[Tuple[int, ...]], dict]:
+    """What the receiving DETR model decides of a conversion: its decoder
+    depth (``bbox_head.cls_branches`` minus the encoder's) and the class
+    rows to keep (91 COCO-id rows -> 80 classes when the model has 80).
+
+    Args:
+        official (dict): The official state dict.
+        model_state (dict, optional): The receiving model's state dict.
+        official_head_key (str): An official classifier weight (its rows
+            are the official class count).
+        method (str): The method's name, for the messages.
+        config (str, optional): The receiving model's config, for the
+            messages.
+
+    Returns:
+        tuple: ``(num_layers, class_rows, meta)``: ``class_rows`` None
+        keeps every row; ``meta`` holds COCO's ``dataset_meta`` when the
+        rows are cut to mmdet's COCO classes.
+
+    Raises:
+        ValueError: without a model, or when the class counts differ
+            otherwise than 91 -> 80.
+    """
+    if model_state is None:
+        raise ValueError(f'the {method} converter needs --config (the '
+                         'model that receives the weights)')
+    num_layers = sum(1 for k in model_state if re.fullmatch(
+        r'bbox_head\.cls_branches\.\d+\.weight', k)) - 1
+    num_classes = model_state['bbox_head.cls_branches.0.weight'].shape[0]
+    head = official.get(official_head_key)
+    official_classes = num_classes if head is None else head.shape[0]
+    if official_classes == 91 and num_classes == 80:
+        from mmdet.datasets import CocoDataset
+        return num_layers, COCO_CATEGORY_IDS, dict(
+            dataset_meta=dict(CocoDataset.METAINFO))
+    if official_classes != num_classes:
+        raise ValueError(
+            f'the checkpoint has {official_classes} classes, the model of '
+            f'{config} {num_classes}; only 91 (COCO ids) -> 80 is converted '
+            'automatically.')
+    return num_layers, None, {}

@@ -5,14 +5,12 @@ import os.path as osp
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.structures import InstanceData
 
 import projects.common  # noqa: F401
 import projects.plain_detr  # noqa: F401
 from mmdet.registry import MODELS
-from mmdet.structures import DetDataSample
 from mmdet.utils import register_all_modules
-from projects.common.testing import ROOT
+from projects.common.testing import ROOT, det_samples, toy_detector
 from projects.plain_detr import ProposalPyramid, hybrid_self_attn_mask
 
 TOY = osp.join(ROOT, 'configs', 'plain_detr',
@@ -20,27 +18,11 @@ TOY = osp.join(ROOT, 'configs', 'plain_detr',
 
 
 def _model(**overrides):
-    register_all_modules()
-    cfg = Config.fromfile(TOY)
-    cfg.model.update(overrides)
-    torch.manual_seed(0)
-    model = MODELS.build(cfg.model)
-    model.init_weights()
-    return model
+    return toy_detector(TOY, **overrides)
 
 
 def _samples(boxes_per_image, img_shapes=None):
-    samples = []
-    for i, boxes in enumerate(boxes_per_image):
-        shape = (128, 128) if img_shapes is None else img_shapes[i]
-        sample = DetDataSample(metainfo=dict(
-            img_shape=shape, batch_input_shape=(128, 128),
-            pad_shape=(128, 128), ori_shape=shape, scale_factor=(1.0, 1.0)))
-        boxes = torch.tensor(boxes, dtype=torch.float32).reshape(-1, 4)
-        sample.gt_instances = InstanceData(
-            bboxes=boxes, labels=torch.arange(len(boxes)) % 3)
-        samples.append(sample)
-    return samples
+    return det_samples(boxes_per_image, img_shapes)
 
 
 def test_losses_with_empty_and_one_ground_truth():

@@ -15,34 +15,18 @@ from mmdet.utils import register_all_modules
 from projects.relation_detr.relation_detr_layers import (
     PositionRelationEmbedding, box_relation_encoding, sine_encoding)
 
-from projects.common.testing import ROOT
+from projects.common.testing import ROOT, det_samples, toy_detector
 
 TOY = osp.join(ROOT, 'configs', 'relation_detr',
                'relation-detr_r18_1xb8-500i_toy.py')
 
 
 def _model(**overrides):
-    register_all_modules()
-    cfg = Config.fromfile(TOY)
-    cfg.model.update(overrides)
-    torch.manual_seed(0)
-    model = MODELS.build(cfg.model)
-    model.init_weights()
-    return model
+    return toy_detector(TOY, **overrides)
 
 
-def _samples(boxes_per_image):
-    samples = []
-    for boxes in boxes_per_image:
-        sample = DetDataSample(metainfo=dict(
-            img_shape=(128, 128), batch_input_shape=(128, 128),
-            pad_shape=(128, 128), ori_shape=(128, 128),
-            scale_factor=(1.0, 1.0)))
-        boxes = torch.tensor(boxes, dtype=torch.float32).reshape(-1, 4)
-        sample.gt_instances = InstanceData(
-            bboxes=boxes, labels=torch.arange(len(boxes)) % 3)
-        samples.append(sample)
-    return samples
+def _samples(boxes_per_image, img_shapes=None):
+    return det_samples(boxes_per_image, img_shapes)
 
 
 def test_losses_with_empty_and_one_ground_truth():

@@ -1,10 +1,12 @@
 """Pytest fixtures and options; the importable helpers (paths, run_tool,
 toy_options, tiny configs) are in :mod:`projects.common.testing`."""
+import glob
 import os.path as osp
 
 import pytest
 
-from projects.common.testing import SHARED_DATA, run_tool
+from projects.common.testing import (RELATION_TOY_CONFIG, SHARED_DATA,
+                                     run_tool, toy_options, train_toy)
 
 
 def pytest_addoption(parser):
@@ -45,3 +47,30 @@ def toy_data(tmp_path_factory):
     ])
     assert result.returncode == 0, result.stderr
     return str(out)
+
+
+@pytest.fixture(scope='session')
+def relation_toy_trained(toy_data, tmp_path_factory):
+    """The toy Relation-DETR trained by the learning check's short schedule
+    (100 iterations of batch 4, lr 1e-3, warm-up 10, validation at the
+    end), then its test predictions saved with tools/test.py --out. Shared
+    by the learning check and the mmdet analysis-tool tests."""
+    work = str(tmp_path_factory.mktemp('relation_toy'))
+    ckpt = train_toy(RELATION_TOY_CONFIG, toy_data, work, 100, **{
+        'train_dataloader.batch_size': 4,
+        'optim_wrapper.optimizer.lr': 1e-3,
+        'param_scheduler.0.end': 10,
+        'default_hooks.logger.interval': 25,
+    })
+    preds = osp.join(work, 'preds.pkl')
+    result = run_tool(['tools/test.py', RELATION_TOY_CONFIG, ckpt,
+                       '--work-dir', work, '--out', preds] +
+                      toy_options(toy_data))
+    assert result.returncode == 0, result.stderr[-3000:]
+    # mmengine's json log of the training run (scalars.json is the
+    # visualiser's copy)
+    logs = sorted(p for p in glob.glob(osp.join(work, '*', 'vis_data',
+                                                '*.json'))
+                  if osp.basename(p) != 'scalars.json')
+    return dict(work=work, ckpt=ckpt, preds=preds, log=logs[0],
+                options=toy_options(toy_data))

@@ -7,30 +7,17 @@ import os.path as osp
 import pytest
 
 from projects.common.testing import RELATION_TOY_CONFIG as CONFIG
-from projects.common.testing import run_tool, toy_options, train_toy
+from projects.common.testing import run_tool
 
 TOOL = 'tools/analysis_tools/mmdet_tool.py'
 ENV = {'MPLBACKEND': 'Agg'}
 
 
 @pytest.fixture(scope='module')
-def trained(toy_data, tmp_path_factory):
-    """Two training iterations (with validation, so the log has an mAP),
-    then test predictions saved with --out."""
-    work = str(tmp_path_factory.mktemp('mmdet_tools'))
-    ckpt = train_toy(CONFIG, toy_data, work, 2,
-                     **{'default_hooks.logger.interval': 1})
-    preds = osp.join(work, 'preds.pkl')
-    result = run_tool(['tools/test.py', CONFIG, ckpt, '--work-dir', work,
-                       '--out', preds] + toy_options(toy_data))
-    assert result.returncode == 0, result.stderr[-3000:]
-    # mmengine's json log <timestamp>.json (scalars.json is the
-    # visualiser's copy)
-    logs = [p for p in glob.glob(osp.join(work, '*', 'vis_data', '*.json'))
-            if osp.basename(p) != 'scalars.json']
-    assert len(logs) == 1
-    return dict(work=work, ckpt=ckpt, preds=preds, log=logs[0],
-                options=toy_options(toy_data))
+def trained(relation_toy_trained):
+    """The toy Relation-DETR of the learning check, with its training log
+    (losses and an mAP) and saved test predictions."""
+    return relation_toy_trained
 
 
 def _run(args):

@@ -189,8 +189,7 @@ class BoxRPBCrossAttention(nn.Module):
 
     def _chunk(self, q: Tensor, k: Tensor, v: Tensor, ref: Tensor,
                padding_bias: Optional[Tensor], h: int, w: int) -> Tensor:
-        rows, cols = self.axial_bias(ref, h, w)
-        bias = (rows[..., :, None] + cols[..., None, :]).flatten(-2)
+        bias = self.full_bias(ref, h, w)  # of this chunk of queries only
         if padding_bias is not None:
             bias = bias + padding_bias
         info = torch.finfo(bias.dtype)

@@ -8,21 +8,23 @@ Usage::
         [--size 800 1333] [--queries 1800] [--device cuda] [--repeats 3]
 
 The default is Plain-DETR's training case: one 800 x 1333 image (a 50 x 84
-map at stride 16), 1800 queries, 256 channels, 8 heads. On a GPU the peak is
-``torch.cuda.max_memory_allocated``; on the CPU every case runs in its own
-process and the peak is its maximum resident size above a process that
-only builds the inputs.
+map at stride 16), 1800 queries, 256 channels, 8 heads. Every case runs in
+its own process: the time with the default allocator, the peak memory of
+one more call in a second process
+(:mod:`projects.common.utils.peak_memory`: the allocator's peak on CUDA,
+the peak resident set above the inputs on CPU).
 """
 import argparse
 import json
 import math
-import resource
-import subprocess
+import os
 import sys
 import time
 
 import torch
 
+from projects.common.utils.peak_memory import (MALLOC_ENV, peak_bytes,
+                                               run_child)
 from projects.plain_detr import BoxRPBCrossAttention
 
 
@@ -49,46 +51,34 @@ def _run(module, inputs, impl, backward):
             module(query, key, value, boxes, shape)
 
 
-def _measure(args, impl, backward):
-    """Seconds per call and peak bytes of one case (or of the inputs only
-    when ``impl`` is None)."""
+def _measure(args, impl, backward, repeats):
+    """Best seconds per call over ``repeats`` calls after a warm-up, and
+    the peak bytes of one more call."""
     device = torch.device(args.device)
     module, inputs = _inputs(args, device)
-    if impl is None:
-        return 0.0, _peak(device)
-    if device.type == 'cuda':
-        torch.cuda.synchronize()
-        torch.cuda.reset_peak_memory_stats()
-        base = torch.cuda.memory_allocated()
-    _run(module, inputs, impl, backward)  # warm-up
-    times = []
-    for _ in range(args.repeats):
-        if device.type == 'cuda':
-            torch.cuda.synchronize()
-        tic = time.perf_counter()
+
+    def step():
         _run(module, inputs, impl, backward)
         if device.type == 'cuda':
             torch.cuda.synchronize()
+
+    step()  # warm-up
+    times = []
+    for _ in range(repeats):
+        tic = time.perf_counter()
+        step()
         times.append(time.perf_counter() - tic)
-    peak = _peak(device)
-    if device.type == 'cuda':
-        peak -= base
-    return min(times), peak
+    module.zero_grad(set_to_none=True)
+    return min(times) if times else None, peak_bytes(step, device)
 
 
-def _peak(device):
-    if device.type == 'cuda':
-        return torch.cuda.max_memory_allocated()
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-
-
-def _case_in_subprocess(args, impl, backward):
-    cmd = [sys.executable, __file__, '--one-case', str(impl),
-           str(int(backward)), '--size', *map(str, args.size), '--queries',
-           str(args.queries), '--device', args.device, '--repeats',
-           str(args.repeats)]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def _case(args, impl, backward):
+    cmd = [sys.executable, __file__, '--one-case', impl, str(int(backward)),
+           '--size', *map(str, args.size), '--queries', str(args.queries),
+           '--device', args.device, '--repeats', str(args.repeats)]
+    timing = run_child(cmd, os.environ)
+    memory = run_child(cmd[:-1] + ['0'], dict(os.environ, **MALLOC_ENV))
+    return dict(seconds=timing['seconds'], peak=memory['peak'])
 
 
 def main():
@@ -99,31 +89,24 @@ def main():
     parser.add_argument('--repeats', type=int, default=3)
     parser.add_argument('--one-case', nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     if args.one_case:
-        impl = None if args.one_case[0] == 'None' else args.one_case[0]
-        seconds, peak = _measure(args, impl, bool(int(args.one_case[1])))
+        seconds, peak = _measure(args, args.one_case[0],
+                                 bool(int(args.one_case[1])), args.repeats)
         print(json.dumps(dict(seconds=seconds, peak=peak)))
         return
     h, w = (math.ceil(s / 16) for s in args.size)
     print(f'BoxRPB cross-attention, {args.queries} queries x {h}x{w} keys, '
           f'{args.device}')
-    cpu = torch.device(args.device).type == 'cpu'
-    base = _case_in_subprocess(args, None, False)['peak'] if cpu else 0
     for backward in (False, True):
-        res = {}
-        for impl in ('reference', 'fast'):
-            r = (_case_in_subprocess(args, impl, backward) if cpu else
-                 dict(zip(('seconds', 'peak'),
-                          _measure(args, impl, backward))))
-            r['peak'] -= base
-            res[impl] = r
-            print(f'  {"fwd+bwd" if backward else "forward"} {impl:<9} '
-                  f'{r["seconds"] * 1e3:8.1f} ms  peak '
+        mode = 'fwd+bwd' if backward else 'forward'
+        res = {impl: _case(args, impl, backward)
+               for impl in ('reference', 'fast')}
+        for impl, r in res.items():
+            print(f'  {mode} {impl:<9} {r["seconds"] * 1e3:8.1f} ms  peak '
                   f'{r["peak"] / 2**20:8.1f} MiB')
         fast, ref = res['fast'], res['reference']
-        print(f'  {"fwd+bwd" if backward else "forward"} fast / reference: '
-              f'time {fast["seconds"] / ref["seconds"]:.2f}x, peak memory '
+        print(f'  {mode} fast / reference: time '
+              f'{fast["seconds"] / ref["seconds"]:.2f}x, peak memory '
               f'{fast["peak"] / ref["peak"]:.2f}x')
 
 

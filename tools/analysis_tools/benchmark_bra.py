@@ -21,26 +21,11 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 
-
-def _rss_kib(field: str) -> int:
-    with open('/proc/self/status') as f:
-        for line in f:
-            if line.startswith(field + ':'):
-                return int(line.split()[1])
-    raise RuntimeError(f'{field} not in /proc/self/status')
-
-
-def _reset_peak_rss() -> bool:
-    try:
-        with open('/proc/self/clear_refs', 'w') as f:
-            f.write('5')
-        return True
-    except OSError:
-        return False
+from projects.common.utils.peak_memory import (MALLOC_ENV, peak_bytes,
+                                               run_child)
 
 
 def measure(args) -> dict:
@@ -81,29 +66,10 @@ def measure(args) -> dict:
         times.append(time.perf_counter() - t0)
     # peak memory of one more step, from a clean high-water mark
     model.zero_grad(set_to_none=True)
-    if device.type == 'cuda':
-        torch.cuda.empty_cache()
-        base = torch.cuda.memory_allocated()
-        torch.cuda.reset_peak_memory_stats()
-        step()
-        sync()
-        peak = torch.cuda.max_memory_allocated() - base
-    else:
-        model.zero_grad(set_to_none=True)
-        base = _rss_kib('VmRSS') * 1024
-        if not _reset_peak_rss():
-            raise RuntimeError('cannot reset the peak RSS on this system')
-        step()
-        peak = _rss_kib('VmHWM') * 1024 - base
+    peak = peak_bytes(step, device)
     torch.save([o.cpu() for o in outs], args.save)
     return dict(time=statistics.median(times) if times else None,
                 peak=peak)
-
-
-def _run_child(cmd, env) -> dict:
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True,
-                         env=env).stdout
-    return json.loads(out.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -135,13 +101,12 @@ def main() -> None:
             if args.train:
                 cmd.append('--train')
             # timing with the default allocator
-            timing = _run_child(cmd, os.environ)
+            timing = run_child(cmd, os.environ)
             # memory with fixed malloc thresholds: freed tensors leave the
             # resident set at once, so the peak RSS follows live tensors
             # (slower, hence a separate process)
-            env = dict(os.environ, MALLOC_MMAP_THRESHOLD_='131072',
-                       MALLOC_TRIM_THRESHOLD_='131072')
-            memory = _run_child(cmd + ['--repeat', '0'], env)
+            memory = run_child(cmd + ['--repeat', '0'],
+                               dict(os.environ, **MALLOC_ENV))
             res[impl] = dict(time=timing['time'], peak=memory['peak'],
                              outs=torch.load(save))
     diff = max((a - b).abs().max().item()

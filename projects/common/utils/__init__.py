@@ -5,7 +5,8 @@ config -> model (:mod:`.model_build`), checkpoint reading and checking
 (:mod:`.checkpoint_io`), the converters' pipeline
 (:mod:`.checkpoint_convert`) and key rules (:mod:`.key_rules`), the
 tools' command line (:mod:`.config_setup`), dataset path checks
-(:mod:`.dataset_check`) and CPU distributed launch (:mod:`.launch`)."""
+(:mod:`.dataset_check`), CPU distributed launch (:mod:`.launch`) and the
+benchmarks' peak memory (:mod:`.peak_memory`)."""
 from .atomic_write import (atomic_path, save_checkpoint_atomic,
                            write_text_atomic)
 from .checkpoint_convert import Conversion, run_converter

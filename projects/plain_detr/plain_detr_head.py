@@ -1,6 +1,6 @@
 """Plain-DETR head: Deformable-DETR's losses on the one-to-one queries plus
 the one-to-many ones (H-DETR hybrid matching)."""
-from typing import List
+from typing import List, Optional
 
 from torch import Tensor
 
@@ -38,7 +38,7 @@ class PlainDETRHead(DeformableDETRHead):
     def loss(self, hidden_states: Tensor, references: List[Tensor],
              enc_outputs_class: Tensor, enc_outputs_coord: Tensor,
              batch_data_samples: SampleList,
-             num_queries_one2one: int = None) -> dict:
+             num_queries_one2one: Optional[int] = None) -> dict:
         """One-to-one losses (decoder layers + encoder) and, when there are
         more queries than ``num_queries_one2one``, the one-to-many ones."""
         batch_gt_instances = [s.gt_instances for s in batch_data_samples]

@@ -1,10 +1,11 @@
-"""Plain-DETR detector (non-reparameterised boxes).
+"""Plain-DETR detector (normalised or re-parameterised boxes).
 
 Lin et al., `DETR Doesn't Need Multi-Scale or Locality Design
 <https://arxiv.org/abs/2308.01904>`_ (ICCV 2023); official code
 https://github.com/impiga/Plain-DETR (``models/detr.py``,
 ``models/transformer.py``).
 """
+import math
 from typing import Dict, Optional, Sequence, Tuple
 
 import torch
@@ -13,9 +14,9 @@ from torch import Tensor, nn
 from torch.nn.init import normal_, xavier_uniform_
 
 from mmdet.models.detectors import DeformableDETR
-from mmdet.models.layers import SinePositionalEncoding
 from mmdet.registry import MODELS
-from projects.common.models import gather_topk
+from projects.common.models import gather_topk, sine_encoding
+from .box_reparam import delta2cxcywh, pack_reparam_boxes, pixel_proposals
 from .plain_detr_layers import ProposalPyramid, PlainDetrTransformerDecoder
 
 
@@ -44,12 +45,22 @@ class PlainDETR(DeformableDETR):
     of :mod:`.plain_detr_layers`; ``num_queries_one2many`` extra queries in
     training, separated by a block mask.
 
+    With ``reparam=True`` (the official ``--reparam`` recipe) every box is
+    in pixels: the proposals are anchors of side 50 * 2**level
+    (:func:`.box_reparam.pixel_proposals`), each layer decodes a delta on
+    its reference (:func:`.box_reparam.delta2cxcywh`, clipped to the valid
+    image), the query position encodes the pixel coordinates as they are
+    (no normalisation, as the official code), and the head's L1 loss and
+    cost compare deltas. The flag is passed on to the decoder, its BoxRPB
+    and the head.
+
     Args:
         num_queries_one2one (int): One-to-one queries (300), the only ones
             at test time.
         num_queries_one2many (int): One-to-many queries in training (1500).
         proposal_strides (Sequence[int]): Strides of the proposal pyramid.
         feature_stride (int): Stride of the single map (16).
+        reparam (bool): Box re-parameterisation.
         *args, **kwargs: As :class:`mmdet.models.DeformableDETR`
             (``with_box_refine`` and ``as_two_stage`` must be True and
             ``num_feature_levels`` 1).
@@ -58,7 +69,9 @@ class PlainDETR(DeformableDETR):
     def __init__(self, *args, num_queries_one2one: int = 300,
                  num_queries_one2many: int = 1500,
                  proposal_strides: Sequence[int] = (8, 16, 32, 64),
-                 feature_stride: int = 16, **kwargs) -> None:
+                 feature_stride: int = 16, reparam: bool = False,
+                 **kwargs) -> None:
+        self.reparam = reparam
         self.num_queries_one2one = num_queries_one2one
         self.num_queries_one2many = num_queries_one2many
         self.proposal_strides = tuple(proposal_strides)
@@ -69,11 +82,20 @@ class PlainDETR(DeformableDETR):
                 and kwargs['num_feature_levels'] == 1):
             raise ValueError('PlainDETR needs with_box_refine=True, '
                              'as_two_stage=True and num_feature_levels=1.')
+        # one flag for the decoder, its BoxRPB and the head
+        kwargs['decoder'] = dict(kwargs['decoder'], reparam=reparam)
+        layer_cfg = dict(kwargs['decoder']['layer_cfg'])
+        layer_cfg['cross_attn_cfg'] = dict(layer_cfg['cross_attn_cfg'],
+                                           reparam=reparam)
+        kwargs['decoder']['layer_cfg'] = layer_cfg
+        kwargs['bbox_head'] = dict(kwargs['bbox_head'], reparam=reparam)
         super().__init__(*args, **kwargs)
 
     def _init_layers(self) -> None:
-        self.positional_encoding = SinePositionalEncoding(
-            **self.positional_encoding)
+        # Plain-DETR: the encoding is chosen by config (reparam: unnormalised)
+        self.positional_encoding = MODELS.build(
+            dict(dict(type='SinePositionalEncoding'),
+                 **self.positional_encoding))
         # Plain-DETR: no encoder; the decoder cross-attends globally
         self.encoder = None
         self.decoder = PlainDetrTransformerDecoder(**self.decoder)
@@ -138,22 +160,34 @@ class PlainDETR(DeformableDETR):
         hybrid mask."""
         bs = memory.shape[0]
         num_layers = self.decoder.num_layers
+        cls_branch = self.bbox_head.cls_branches[num_layers]
+        reg_branch = self.bbox_head.reg_branches[num_layers]
         tokens, token_mask, token_shapes = self.enc_output_proj(
             memory, memory_mask, spatial_shapes[0])
-        output_memory, output_proposals = self.gen_encoder_output_proposals(
-            tokens, token_mask, token_shapes)
-        enc_logits = self.bbox_head.cls_branches[num_layers](output_memory)
-        enc_coords_unact = self.bbox_head.reg_branches[num_layers](
-            output_memory) + output_proposals
+        max_shape = None
+        if self.reparam:
+            output_memory, proposals, max_shape = pixel_proposals(
+                tokens, token_mask, token_shapes, self.proposal_strides)
+            output_memory = self.memory_trans_norm(
+                self.memory_trans_fc(output_memory))
+            enc_deltas = reg_branch(output_memory)
+            enc_coords = delta2cxcywh(proposals, enc_deltas, max_shape)
+        else:
+            output_memory, proposals = self.gen_encoder_output_proposals(
+                tokens, token_mask, token_shapes)
+            enc_coords = reg_branch(output_memory) + proposals  # logits
+        enc_logits = cls_branch(output_memory)
         num_queries = self.num_queries_one2one + (
             self.num_queries_one2many if self.training else 0)
         # Plain-DETR: ranked by channel 0 (objectness), first 300 one-to-one
-        _, _, reference_unact = gather_topk(enc_logits, enc_coords_unact,
-                                            num_queries, score_channel=0)
-        num_queries = reference_unact.size(1)
-        query_pos = self.pos_trans_norm(self.pos_trans_fc(
-            self.get_proposal_pos_embed(
-                reference_unact, num_pos_feats=self.embed_dims // 2)))
+        _, _, reference = gather_topk(enc_logits, enc_coords, num_queries,
+                                      score_channel=0)
+        num_queries = reference.size(1)
+        if not self.reparam:
+            reference = reference.sigmoid()
+        # reparam: the pixel coordinates are encoded without normalising
+        query_pos = self.pos_trans_norm(self.pos_trans_fc(sine_encoding(
+            reference, self.embed_dims // 2, 10000, 2 * math.pi)))
         # Plain-DETR: only the positional half is used, for every layer
         query_pos = query_pos[..., :self.embed_dims]
         query = self.query_embedding.weight[None, :num_queries].expand(
@@ -168,13 +202,18 @@ class PlainDETR(DeformableDETR):
             query_pos=query_pos,
             memory=memory,
             memory_pos=memory_pos,
-            reference_points=reference_unact.sigmoid(),
-            self_attn_mask=self_attn_mask)
-        # Plain-DETR: the encoder loss covers every pyramid token
-        head_inputs_dict = dict(
-            enc_outputs_class=enc_logits,
-            enc_outputs_coord=enc_coords_unact.sigmoid(),
-            num_queries_one2one=num_one2one) if self.training else dict()
+            reference_points=reference,
+            self_attn_mask=self_attn_mask,
+            max_shape=max_shape)
+        head_inputs_dict = dict(max_shape=max_shape)
+        if self.training:
+            # Plain-DETR: the encoder loss covers every pyramid token
+            head_inputs_dict.update(
+                enc_outputs_class=enc_logits,
+                enc_outputs_coord=pack_reparam_boxes(
+                    enc_coords, enc_deltas, proposals)
+                if self.reparam else enc_coords.sigmoid(),
+                num_queries_one2one=num_one2one)
         return decoder_inputs_dict, head_inputs_dict
 
     def forward_decoder(self, query: Tensor, query_pos: Tensor,
@@ -182,7 +221,8 @@ class PlainDETR(DeformableDETR):
                         memory_mask: Optional[Tensor],
                         reference_points: Tensor, spatial_shapes: Tensor,
                         level_start_index: Tensor, valid_ratios: Tensor,
-                        self_attn_mask: Optional[Tensor] = None) -> Dict:
+                        self_attn_mask: Optional[Tensor] = None,
+                        max_shape: Optional[Tensor] = None) -> Dict:
         """Returns ``hidden_states`` (L, B, Nq, C) and ``references``: the
         initial references then each layer's refined ones, not detached."""
         hidden_states, references = self.decoder(
@@ -195,6 +235,7 @@ class PlainDETR(DeformableDETR):
             spatial_shape=spatial_shapes[0],
             valid_ratios=valid_ratios,
             reg_branches=self.bbox_head.reg_branches,
-            self_attn_mask=self_attn_mask)
+            self_attn_mask=self_attn_mask,
+            max_shape=max_shape)
         return dict(hidden_states=hidden_states,
                     references=[reference_points] + references)

@@ -1,6 +1,7 @@
 """Layers of Plain-DETR: the stride-16 upsampling of the backbone output,
-the proposal pyramid synthesised from the single map, and the pre-norm
-decoder with global BoxRPB cross-attention.
+the proposal pyramid synthesised from the single map, the pre-norm
+decoder with global BoxRPB cross-attention, and the unnormalised sine
+encoding of the re-parameterised recipe.
 
 Lin et al., `DETR Doesn't Need Multi-Scale or Locality Design
 <https://arxiv.org/abs/2308.01904>`_ (ICCV 2023); official code
@@ -16,8 +17,10 @@ from mmcv.cnn.bricks.transformer import FFN, MultiheadAttention
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
-from mmdet.models.layers import inverse_sigmoid
+from mmdet.models.layers import SinePositionalEncoding, inverse_sigmoid
 from mmdet.registry import MODELS
+from projects.common.models import sine_encoding
+from .box_reparam import delta2cxcywh
 from .box_rpb import BoxRPBCrossAttention
 
 
@@ -31,6 +34,50 @@ class LayerNorm2d(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return self.ln(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+
+
+@MODELS.register_module()
+class UnnormalizedSinePositionalEncoding(SinePositionalEncoding):
+    """Sine encoding of the map position in cells, not normalised by the
+    image size (official ``sine_unnorm``, used with the box
+    re-parameterisation): row r and column c (counted from 1 over the
+    valid cells) are encoded as ``(r + offset) * scale``.
+
+    mmdet's ``SinePositionalEncoding(normalize=False)`` applies neither the
+    offset nor the scale, hence this class.
+
+    Args:
+        num_feats (int): Channels per axis (128).
+        temperature (int): Frequency base (10000).
+        offset (float): Added to the counts (-0.5).
+        scale (float): Multiplier (2 pi).
+    """
+
+    def __init__(self, num_feats: int, temperature: int = 10000,
+                 offset: float = -0.5, scale: float = 2 * math.pi,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(num_feats, temperature=temperature, normalize=False,
+                         scale=scale, offset=offset, init_cfg=init_cfg)
+
+    def forward(self, mask: Optional[Tensor],
+                input: Optional[Tensor] = None) -> Tensor:
+        """Args:
+            mask (Tensor, optional): (B, h, w), True = padding; None for an
+                unpadded batch, whose shape ``input`` (B, C, h, w) gives.
+
+        Returns:
+            Tensor: (B, 2 * num_feats, h, w), rows' channels first.
+        """
+        if mask is None:
+            b, _, h, w = input.shape
+            mask = torch.zeros(b, h, w, dtype=torch.bool,
+                               device=input.device)
+        valid = ~mask.bool()
+        rows = valid.cumsum(1, dtype=torch.float32) + self.offset
+        cols = valid.cumsum(2, dtype=torch.float32) + self.offset
+        pos = sine_encoding(torch.stack([rows, cols], -1), self.num_feats,
+                            self.temperature, self.scale)
+        return pos.permute(0, 3, 1, 2)
 
 
 @MODELS.register_module()
@@ -172,12 +219,17 @@ class PlainDetrTransformerDecoder(BaseModule):
     Args:
         num_layers (int): Decoder layers (6).
         layer_cfg (dict): :class:`PlainDetrTransformerDecoderLayer`.
+        reparam (bool): References are pixel boxes refined by decoded
+            deltas (box re-parameterisation) instead of normalised boxes
+            refined in logit space.
     """
 
     def __init__(self, num_layers: int, layer_cfg: dict,
+                 reparam: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.num_layers = num_layers
+        self.reparam = reparam
         self.layers = nn.ModuleList(
             PlainDetrTransformerDecoderLayer(**layer_cfg)
             for _ in range(num_layers))
@@ -188,9 +240,16 @@ class PlainDetrTransformerDecoder(BaseModule):
                 memory_pos: Tensor, memory_mask: Optional[Tensor],
                 reference_points: Tensor, spatial_shape: Tuple[int, int],
                 valid_ratios: Tensor, reg_branches: nn.ModuleList,
-                self_attn_mask: Optional[Tensor] = None
+                self_attn_mask: Optional[Tensor] = None,
+                max_shape: Optional[Tensor] = None
                 ) -> Tuple[Tensor, List[Tensor]]:
-        """Returns:
+        """Args:
+            reference_points (Tensor): (B, Nq, 4) cxcywh, normalised to the
+                valid image, or pixels with ``reparam``.
+            max_shape (Tensor, optional): (B, 2) valid (H, W) in pixels,
+                the bound of the decoded boxes with ``reparam``.
+
+        Returns:
             tuple: normalised hidden states of every layer (L, B, Nq, C)
             and the refined references of every layer, not detached
             (look forward twice); the next layer gets them detached.
@@ -198,13 +257,20 @@ class PlainDetrTransformerDecoder(BaseModule):
         hidden, references = [], []
         scale = torch.cat([valid_ratios, valid_ratios], -1)  # (B, 1, 4)
         for lid, layer in enumerate(self.layers):
+            # reparam: the pixel boxes go to BoxRPB as they are
             query = layer(query, query_pos, memory, memory_pos,
+                          reference_points if self.reparam else
                           reference_points * scale, spatial_shape,
                           memory_mask, self_attn_mask)
             out = self.norm(query)
             # Plain-DETR: refinement reads the normalised output
-            new_reference = (reg_branches[lid](out) +
-                             inverse_sigmoid(reference_points)).sigmoid()
+            delta = reg_branches[lid](out)
+            if self.reparam:
+                new_reference = delta2cxcywh(reference_points, delta,
+                                             max_shape)
+            else:
+                new_reference = (delta +
+                                 inverse_sigmoid(reference_points)).sigmoid()
             hidden.append(out)
             references.append(new_reference)
             reference_points = new_reference.detach()

@@ -14,6 +14,7 @@ from torch import Tensor, nn
 from mmdet.models.layers import (DeformableDetrTransformerEncoder,
                                  DinoTransformerDecoder, MLP,
                                  coordinate_to_encoding, inverse_sigmoid)
+from projects.common.models import sine_encoding
 
 
 class RelationDetrTransformerEncoder(DeformableDetrTransformerEncoder):
@@ -73,25 +74,6 @@ def box_relation_encoding(src_boxes: Tensor, tgt_boxes: Tensor,
     delta_xy = torch.log((src_xy - tgt_xy).abs() / (src_wh + eps) + 1.0)
     delta_wh = torch.log((src_wh + eps) / (tgt_wh + eps))
     return torch.cat([delta_xy, delta_wh], -1)
-
-
-def sine_encoding(values: Tensor, num_feats: int, temperature: float,
-                  scale: float) -> Tensor:
-    """Sinusoidal encoding of each value along the last dim.
-
-    Every value gets ``num_feats`` channels: ``num_feats // 2`` frequencies
-    ``temperature ** (2t / num_feats)``, each as (sin, cos) side by side.
-
-    Args:
-        values (Tensor): (..., k).
-
-    Returns:
-        Tensor: (..., k * num_feats).
-    """
-    t = torch.arange(num_feats // 2, dtype=torch.float32, device=values.device)
-    freqs = temperature**(2 * t / num_feats)
-    angles = values[..., None] * scale / freqs
-    return torch.stack((angles.sin(), angles.cos()), -1).flatten(-3)
 
 
 class PositionRelationEmbedding(nn.Module):

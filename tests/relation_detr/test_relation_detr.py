@@ -12,8 +12,9 @@ from mmdet.models.layers import coordinate_to_encoding
 from mmdet.registry import MODELS
 from mmdet.structures import DetDataSample
 from mmdet.utils import register_all_modules
+from projects.common.models import sine_encoding
 from projects.relation_detr.relation_detr_layers import (
-    PositionRelationEmbedding, box_relation_encoding, sine_encoding)
+    PositionRelationEmbedding, box_relation_encoding)
 
 from projects.common.testing import ROOT, det_samples, toy_detector
 

@@ -114,3 +114,89 @@ def test_cli_writes_a_loadable_checkpoint(tmp_path):
     assert result.returncode == 1 and not osp.exists(bad_dst)
     assert 'transformer.mystery.weight' in result.stderr
     assert 'decoder.layers.2.cross_attn.q.bias' in result.stderr
+
+
+SWIN_FIXTURE = osp.join(ROOT, 'tests', 'fixtures',
+                        'plain_detr_swinv2-s_official_keys.txt')
+SWIN_CONFIG = osp.join(ROOT, 'configs', 'plain_detr',
+                       'plain-detr_swinv2-s_16xb1-12e_coco.py')
+
+
+@pytest.fixture(scope='module')
+def swin_state():
+    return model_state_from_config(SWIN_CONFIG)
+
+
+def test_swin_v2_checkpoint_maps_with_the_right_shapes(swin_state):
+    """The official Swin-V2-S model (swin_v2_small_window16_2global): every
+    weight placed, the window buffers dropped, the merging permuted."""
+    official = fixture_state_dict(SWIN_FIXTURE, random=True)
+    result = rules.convert_for_model(official, swin_state, SWIN_CONFIG)
+    assert result.unplaced == []
+    buffers = [k for k in result.dropped
+               if k.endswith(rules.SWIN_BUFFERS)]
+    # 2 buffers in each of the 22 window blocks, none in the 2 global ones
+    assert len(buffers) == 44
+    assert check_state_dict(result.state_dict, result.target) == []
+    body = 'backbone.0.net.body.'
+    names = {
+        'backbone.stages.2.blocks.5.attn.w_msa.cpb_mlp.2.weight':
+        'layers.2.blocks.5.attn.cpb_mlp.2.weight',
+        'backbone.stages.3.blocks.1.attn.w_msa.logit_scale':
+        'layers.3.blocks.1.attn.logit_scale',
+        'backbone.stages.1.blocks.0.ffn.layers.0.0.weight':
+        'layers.1.blocks.0.mlp.fc1.weight',
+        'backbone.stages.0.blocks.1.norm2.bias':
+        'layers.0.blocks.1.norm2.bias',
+        'backbone.stages.3.downsample.norm.weight':
+        'layers.2.downsample.norm.weight',
+        'backbone.patch_embed.projection.weight': 'patch_embed.proj.weight',
+        'backbone.norm3.bias': 'norm3.bias',
+    }
+    for ours, theirs in names.items():
+        torch.testing.assert_close(result.state_dict[ours],
+                                   official[body + theirs])
+    torch.testing.assert_close(
+        result.state_dict['backbone.stages.2.downsample.reduction.weight'],
+        rules.unfold_reduction_order(
+            official[body + 'layers.1.downsample.reduction.weight']))
+    # a ResNet config for a Swin checkpoint: a clear error
+    with pytest.raises(ValueError, match='swinv2-s'):
+        rules.convert_for_model(official, model_state_from_config(CONFIG),
+                                CONFIG)
+
+
+def test_official_pretrained_swin_v2_alone(swin_state, tmp_path):
+    """The SimMIM pre-training checkpoint (encoder. prefix, rpe_mlp names,
+    mask token, decoder) becomes backbone.* weights for init_cfg."""
+    body = 'backbone.0.net.body.'
+    official = {
+        'encoder.' + k[len(body):].replace('cpb_mlp', 'rpe_mlp'): v
+        for k, v in fixture_state_dict(SWIN_FIXTURE, random=True).items()
+        if k.startswith(body) and not k.startswith(body + 'norm3')
+    }
+    official['encoder.layers.0.blocks.1.attn_mask'] = torch.zeros(4, 256, 256)
+    official['encoder.mask_token'] = torch.zeros(1, 1, 96)
+    official['encoder.norm.weight'] = torch.ones(768)
+    official['decoder.0.weight'] = torch.zeros(3, 768, 1, 1)
+    src = str(tmp_path / 'mim.pth')
+    torch.save({'model': official}, src)
+    dst = str(tmp_path / 'backbone.pth')
+    result = run_tool([CONVERTER, src, dst, '--config', SWIN_CONFIG])
+    assert result.returncode == 0, result.stderr[-3000:]
+    state = torch.load(dst, map_location='cpu',
+                       weights_only=True)['state_dict']
+    assert all(k.startswith('backbone.') for k in state)
+    torch.testing.assert_close(
+        state['backbone.stages.1.blocks.1.attn.w_msa.cpb_mlp.0.bias'],
+        official['encoder.layers.1.blocks.1.attn.rpe_mlp.0.bias'])
+    # loads into the backbone as init_cfg does (prefix backbone.)
+    from mmengine.runner.checkpoint import _load_checkpoint_with_prefix
+    weights = _load_checkpoint_with_prefix('backbone.', dst)
+    backbone = {k[len('backbone.'):]: v for k, v in swin_state.items()
+                if k.startswith('backbone.')}
+    # every weight but the detection output norm (no such norm in
+    # pre-training; it keeps its initialisation, as officially)
+    assert set(weights) == {k for k in backbone
+                            if not k.endswith(rules.SWIN_BUFFERS)
+                            and not k.startswith('norm3.')}

@@ -5,9 +5,10 @@ Usage::
     python tools/misc/check_env.py
 
 Prints the versions of python, torch, torchvision, numpy, mmengine, mmcv,
-mmdet and whether mmcv's compiled ops load, then exits non-zero with one line
-per problem and the command that fixes it. This file imports nothing from
-``projects`` so that it still runs when the stack itself is broken.
+mmdet, mmpretrain and whether mmcv's compiled ops load, then exits non-zero
+with one line per problem and the command that fixes it. This file imports
+nothing from ``projects`` so that it still runs when the stack itself is
+broken.
 """
 import importlib
 import platform
@@ -21,6 +22,7 @@ PINNED = {
     'mmengine': '0.10.7',
     'mmcv': '2.1.0',
     'mmdet': '3.3.0',
+    'mmpretrain': '1.2.0',
 }
 REBUILD_MMCV = ('pip uninstall -y mmcv && pip install --no-build-isolation '
                 '--no-cache-dir mmcv==2.1.0  (inside .venv, with '
@@ -48,7 +50,7 @@ def collect() -> Dict[str, Optional[str]]:
         'python': platform.python_version(),
     }
     for name in ('numpy', 'torch', 'torchvision', 'mmengine', 'mmcv',
-                 'mmdet', 'cv2', 'pycocotools'):
+                 'mmdet', 'mmpretrain', 'cv2', 'pycocotools'):
         try:
             module = importlib.import_module(name)
             info[name] = getattr(module, '__version__', 'installed')
@@ -73,8 +75,8 @@ def collect() -> Dict[str, Optional[str]]:
 def problems(info: Dict[str, Optional[str]]) -> List[str]:
     """Turn the collected facts into a list of 'what is wrong -> fix' lines."""
     found = []
-    for name in ('torch', 'torchvision', 'mmengine', 'mmdet', 'pycocotools',
-                 'cv2', 'numpy'):
+    for name in ('torch', 'torchvision', 'mmengine', 'mmdet', 'mmpretrain',
+                 'pycocotools', 'cv2', 'numpy'):
         if not info.get(name):
             found.append(f'{name} does not import ({info.get(name + "_error")}). '
                          'Fix: make venv  (or bash tools/misc/setup_venv.sh)')

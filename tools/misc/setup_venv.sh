@@ -31,6 +31,8 @@ if ! $VENV/bin/python -c "$MMCV_OK" 2>/dev/null; then
     MAX_JOBS=${MAX_JOBS:-$(nproc)} $PIP install $CACHE --no-build-isolation "mmcv==2.1.0"
 fi
 $PIP install -q "$(req mmdet)"
+# mmpretrain (Swin-V2 backbones) beside mmcv 2.1.0; numpy stays <2
+$PIP install -q -c requirements.txt "$(req mmpretrain)"
 # mmdet's analysis tools; numpy stays <2 (requirements.txt as constraints)
 $PIP install -q -c requirements.txt "$(req seaborn)"
 $PIP install -q --no-build-isolation --no-deps -e .

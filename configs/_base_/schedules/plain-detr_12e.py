@@ -3,23 +3,22 @@
 # 2e-5, weight decay 0.05 except on the official no-decay names (norm, bias,
 # cpb_mlp, level_embed, logit_scale, relative_position_bias_table), clip
 # 0.1; linear warm-up over 1000 iterations, lr x0.1 after epoch 11.
-# mmengine applies only the longest matching key, so the backbone key
-# carries the backbone's lr alone (ResNet-50's trainable convolutions have
-# neither norms nor biases).
 optim_wrapper = dict(
     type='OptimWrapper',
+    constructor='ParamNameOptimWrapperConstructor',
     optimizer=dict(type='AdamW', lr=2e-4, weight_decay=0.05),
     clip_grad=dict(max_norm=0.1, norm_type=2),
     paramwise_cfg=dict(
-        custom_keys={
-            'backbone': dict(lr_mult=0.1),
-            'norm': dict(decay_mult=0.0),
-            'bias': dict(decay_mult=0.0),
-            'cpb_mlp': dict(decay_mult=0.0),
-            'level_embed': dict(decay_mult=0.0),
-            'logit_scale': dict(decay_mult=0.0),
-            'relative_position_bias_table': dict(decay_mult=0.0),
-        }))
+        # official --lr_backbone 2e-5 (the upsampling ConvTranspose, here
+        # neck.0, keeps 2e-4 as officially)
+        lr_mults={'backbone.': 0.1},
+        # official --wd_norm_names with --wd_norm_mult 0.0; every rule
+        # applies (a backbone norm: lr x0.1 and no decay)
+        no_decay_names=[
+            'norm', 'bias', 'rpb_mlp', 'cpb_mlp', 'logit_scale',
+            'relative_position_bias_table', 'level_embed', 'reference_points',
+            'sampling_offsets', 'rel_pos'
+        ]))
 
 max_epochs = 12
 train_cfg = dict(

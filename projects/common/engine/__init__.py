@@ -1,7 +1,11 @@
-"""Training-engine pieces: the torch>=2.6 checkpoint fix and hooks."""
+"""Training-engine pieces: the torch>=2.6 checkpoint fix, hooks and the
+name-rule optimiser constructor."""
 from . import checkpoint_compat
 from .hooks import RNGStateHook
+from .optim_constructor import ParamNameOptimWrapperConstructor
 
 checkpoint_compat.install()
 
-__all__ = ['checkpoint_compat', 'RNGStateHook']
+__all__ = [
+    'checkpoint_compat', 'ParamNameOptimWrapperConstructor', 'RNGStateHook'
+]

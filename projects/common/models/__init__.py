@@ -14,6 +14,9 @@ MixFormer's precise RoI pooling).
   the hybrid (one-to-many) branch. Relation-DETR, Plain-DETR.
 - :class:`IoUAwareBCELoss` (``iou_aware_bce_loss.py``): the IoU-aware
   classification loss. Relation-DETR.
+- :func:`sine_encoding` (``sine_encoding.py``): the sin/cos encoding of
+  box coordinates. Relation-DETR (relation and query positions),
+  Plain-DETR (query positions, its unnormalised map encoding).
 - :class:`ReferenceEpsMixin` (``reference_eps.py``): box refinement with
   the official inverse-sigmoid eps 1e-3. Relation-DETR; Focus-DETR next.
 """
@@ -23,10 +26,12 @@ from .ms_deform_attn import (AutoMultiScaleDeformableAttention,
 from .one_to_many import repeat_instances
 from .query_selection import gather_topk, select_topk_proposals
 from .reference_eps import ReferenceEpsMixin
+from .sine_encoding import sine_encoding
 
 __all__ = [
     'AutoMultiScaleDeformableAttention', 'gather_topk', 'IoUAwareBCELoss',
     'iou_aware_bce_loss', 'kernel_available', 'ms_deform_attn',
     'ReferenceEpsMixin', 'repeat_instances', 'select_topk_proposals',
+    'sine_encoding',
     'use_auto_msda'
 ]

@@ -7,6 +7,7 @@ setup(
     description='Attention-based detectors, backbones, tracker and modules for MMDetection 3.x',
     packages=find_packages(include=['projects', 'projects.*']),
     python_requires='>=3.8',
-    install_requires=['mmdet==3.3.0', 'mmengine==0.10.7', 'mmcv==2.1.0'],
+    install_requires=['mmdet==3.3.0', 'mmengine==0.10.7', 'mmcv==2.1.0',
+                      'mmpretrain==1.2.0'],
     license='Apache-2.0',
 )

@@ -7,7 +7,7 @@ import os.path as osp
 
 import torch
 
-from projects.common.testing import ROOT, run_tool
+from projects.common.testing import ROOT, run_tool, tool_main
 from projects.biformer import BiFormer
 
 CONVERTER = 'tools/model_converters/biformer_to_mmdet.py'
@@ -56,21 +56,21 @@ def test_cli_converts_every_key(tmp_path):
     assert not any(k.startswith(('head.', 'norm.')) for k in converted)
 
 
-def test_unplaced_key_fails_and_writes_nothing(tmp_path):
+def test_unplaced_key_fails_and_writes_nothing(tmp_path, capsys):
     state = _official()
     state['stages.0.0.attn.router.emb.weight'] = torch.zeros(64, 64)
     del state['stages.1.2.norm1.bias']
     src = str(tmp_path / 'bad.pth')
     torch.save({'model': state}, src)
     dst = str(tmp_path / 'bad_out.pth')
-    result = run_tool([CONVERTER, src, dst])
-    assert result.returncode == 1 and not osp.exists(dst)
+    assert tool_main(CONVERTER)([src, dst]) == 1 and not osp.exists(dst)
+    err = capsys.readouterr().err
     assert 'converted key not in the model: stages.0.0.attn.router.emb' in \
-        result.stderr
-    assert 'model key left unfilled: stages.1.2.norm1.bias' in result.stderr
+        err
+    assert 'model key left unfilled: stages.1.2.norm1.bias' in err
 
 
-def test_detector_checkpoint_needs_and_uses_the_config(tmp_path):
+def test_detector_checkpoint_needs_and_uses_the_config(tmp_path, capsys):
     """An official mmdet-2 RetinaNet checkpoint: backbone renamed, the
     unused stage-1 extra norm dropped, neck and head kept."""
     from mmengine.config import Config
@@ -94,8 +94,8 @@ def test_detector_checkpoint_needs_and_uses_the_config(tmp_path):
     src = str(tmp_path / 'retinanet_biformer_small.pth')
     torch.save({'state_dict': state, 'meta': {}}, src)
     dst = str(tmp_path / 'det.pth')
-    result = run_tool([CONVERTER, src, dst])
-    assert result.returncode == 1 and '--config' in result.stderr
+    assert tool_main(CONVERTER)([src, dst]) == 1
+    assert '--config' in capsys.readouterr().err
     result = run_tool([CONVERTER, src, dst, '--config', RETINA])
     assert result.returncode == 0, result.stderr[-3000:]
     converted = torch.load(dst, weights_only=True)['state_dict']

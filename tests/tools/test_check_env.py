@@ -15,7 +15,8 @@ def _load():
 
 GOOD = dict(python='3.11.7', numpy='1.26.4', torch='2.9.1',
             torchvision='0.24.1', mmengine='0.10.7', mmcv='2.1.0',
-            mmdet='3.3.0', cv2='4.10.0', pycocotools='2.0', mmcv_ops='ok')
+            mmdet='3.3.0', mmpretrain='1.2.0', cv2='4.10.0',
+            pycocotools='2.0', mmcv_ops='ok')
 
 
 def test_installed_stack_passes():
@@ -61,3 +62,9 @@ def test_version_parsing():
     check_env = _load()
     assert check_env._version_tuple('2.1.0rc4+cu118') == (2, 1, 0)
     assert check_env._version_tuple('2.2.0') >= (2, 2)
+
+
+def test_missing_mmpretrain_names_the_fix():
+    found = _load().problems(dict(GOOD, mmpretrain=None))
+    assert len(found) == 1 and 'mmpretrain' in found[0]
+    assert 'make venv' in found[0]

@@ -7,7 +7,8 @@ import os.path as osp
 import pytest
 import torch
 
-from projects.common.testing import ROOT, fixture_state_dict, run_tool
+from projects.common.testing import (ROOT, fixture_state_dict, run_tool,
+                                     tool_main)
 from projects.common.utils import (COCO_CATEGORY_IDS, check_state_dict,
                                    model_state_from_config)
 from projects.plain_detr import checkpoint as rules
@@ -93,7 +94,7 @@ def test_names_follow_the_official_modules():
         official['transformer.decoder.layers.5.cross_attn.cpb_mlp2.2.weight'])
 
 
-def test_cli_writes_a_loadable_checkpoint(tmp_path):
+def test_cli_writes_a_loadable_checkpoint(tmp_path, capsys):
     src = str(tmp_path / 'official.pth')
     torch.save({'model': _official(fill='random')}, src)
     dst = str(tmp_path / 'out' / 'converted.pth')
@@ -110,10 +111,11 @@ def test_cli_writes_a_loadable_checkpoint(tmp_path):
     del broken['transformer.decoder.layers.2.cross_attn.q.bias']
     torch.save({'model': broken}, src)
     bad_dst = str(tmp_path / 'bad.pth')
-    result = run_tool([CONVERTER, src, bad_dst, '--config', CONFIG])
-    assert result.returncode == 1 and not osp.exists(bad_dst)
-    assert 'transformer.mystery.weight' in result.stderr
-    assert 'decoder.layers.2.cross_attn.q.bias' in result.stderr
+    assert tool_main(CONVERTER)([src, bad_dst, '--config', CONFIG]) == 1
+    assert not osp.exists(bad_dst)
+    err = capsys.readouterr().err
+    assert 'transformer.mystery.weight' in err
+    assert 'decoder.layers.2.cross_attn.q.bias' in err
 
 
 SWIN_FIXTURE = osp.join(ROOT, 'tests', 'fixtures',
@@ -182,8 +184,7 @@ def test_official_pretrained_swin_v2_alone(swin_state, tmp_path):
     src = str(tmp_path / 'mim.pth')
     torch.save({'model': official}, src)
     dst = str(tmp_path / 'backbone.pth')
-    result = run_tool([CONVERTER, src, dst, '--config', SWIN_CONFIG])
-    assert result.returncode == 0, result.stderr[-3000:]
+    assert tool_main(CONVERTER)([src, dst, '--config', SWIN_CONFIG]) == 0
     state = torch.load(dst, map_location='cpu',
                        weights_only=True)['state_dict']
     assert all(k.startswith('backbone.') for k in state)

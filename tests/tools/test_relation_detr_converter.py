@@ -7,7 +7,8 @@ import os.path as osp
 import pytest
 import torch
 
-from projects.common.testing import ROOT, fixture_state_dict, run_tool
+from projects.common.testing import (ROOT, fixture_state_dict, run_tool,
+                                     tool_main)
 from projects.common.utils import check_state_dict, model_state_from_config
 from projects.relation_detr import checkpoint as rules
 
@@ -132,5 +133,5 @@ def test_cli_writes_a_loadable_checkpoint(tmp_path):
     broken = {'model': {'transformer.unknown': torch.zeros(1)}}
     torch.save(broken, src)
     bad_dst = str(tmp_path / 'bad.pth')
-    result = run_tool([CONVERTER, src, bad_dst, '--config', CONFIG])
-    assert result.returncode == 1 and not osp.exists(bad_dst)
+    assert tool_main(CONVERTER)([src, bad_dst, '--config', CONFIG]) == 1
+    assert not osp.exists(bad_dst)

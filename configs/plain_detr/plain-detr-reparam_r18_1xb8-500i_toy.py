@@ -5,11 +5,9 @@ _base_ = ['./plain-detr_r18_1xb8-500i_toy.py']
 
 model = dict(
     reparam=True,
+    # official sine_unnorm: (count - 0.5) * 2pi, not normalised
     positional_encoding=dict(
-        _delete_=True,
-        type='UnnormalizedSinePositionalEncoding',
-        num_feats=64,
-        temperature=10000),
+        type='UnnormalizedSinePositionalEncoding', normalize=False),
     bbox_head=dict(loss_bbox=dict(type='L1Loss', loss_weight=1.0)),
     train_cfg=dict(
         assigner=dict(

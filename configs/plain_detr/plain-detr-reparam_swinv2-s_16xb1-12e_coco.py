@@ -22,11 +22,9 @@ model = dict(
             type='Pretrained',
             prefix='backbone.',
             checkpoint='checkpoints/swinv2-s_simmim-500k_plain-detr.pth')),
+    # official sine_unnorm: (count - 0.5) * 2pi, not normalised
     positional_encoding=dict(
-        _delete_=True,
-        type='UnnormalizedSinePositionalEncoding',
-        num_feats=128,
-        temperature=10000),
+        type='UnnormalizedSinePositionalEncoding', normalize=False),
     bbox_head=dict(loss_bbox=dict(type='L1Loss', loss_weight=1.0)),
     train_cfg=dict(
         assigner=dict(

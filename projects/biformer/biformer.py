@@ -15,11 +15,11 @@ from mmcv.cnn import build_norm_layer
 from mmengine.dist import barrier, get_dist_info
 from mmengine.logging import print_log
 from mmengine.model import BaseModule
-from mmengine.model.weight_init import trunc_normal_
 from torch import Tensor, nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmdet.registry import MODELS
+from projects.common.models import init_linear_and_layernorm
 from projects.common.utils import load_state_dict_file
 from .biformer_layers import BiFormerBlock, LayerNorm2d
 from .checkpoint import convert_official_biformer, is_official_biformer
@@ -152,15 +152,6 @@ class BiFormer(BaseModule):
         """Channels of each returned map."""
         return tuple(self.embed_dims[i] for i in self.out_indices)
 
-    def _official_init(self, m: nn.Module) -> None:
-        if isinstance(m, nn.Linear):
-            trunc_normal_(m.weight, std=.02)
-            if m.bias is not None:
-                nn.init.zeros_(m.bias)
-        elif isinstance(m, nn.LayerNorm):
-            nn.init.ones_(m.weight)
-            nn.init.zeros_(m.bias)
-
     def init_weights(self) -> None:
         """Official init (Linear trunc-normal 0.02, LayerNorm 1/0, convs and
         BNs PyTorch's), or the checkpoint of a ``Pretrained`` init_cfg.
@@ -170,7 +161,7 @@ class BiFormer(BaseModule):
         official detection code.
         """
         cfg = self.init_cfg or {}
-        self.apply(self._official_init)
+        init_linear_and_layernorm(self)
         if cfg.get('type') != 'Pretrained':
             return
         source = cfg['checkpoint']

@@ -6,10 +6,10 @@ Attention", CVPR 2022 (arXiv:2203.11082).
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from mmengine.model import BaseModule
-from mmengine.model.weight_init import trunc_normal_
-from torch import Tensor, nn
+from torch import Tensor
 
 from mmdet.registry import MODELS
+from projects.common.models import init_linear_and_layernorm
 from .mixformer_layers import MixFormerStage
 
 
@@ -89,14 +89,7 @@ class MixFormerBackbone(BaseModule):
         if self.init_cfg:
             super().init_weights()
             return
-        for m in self.modules():
-            if isinstance(m, nn.Linear):
-                trunc_normal_(m.weight, std=0.02)
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.LayerNorm):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
+        init_linear_and_layernorm(self)
 
     def _freeze_stages(self) -> None:
         for i in range(self.frozen_stages + 1):

@@ -9,13 +9,13 @@ import math
 from typing import Dict, Optional, Sequence, Tuple
 
 import torch
-from mmengine.model.weight_init import trunc_normal_
 from torch import Tensor, nn
 from torch.nn.init import normal_, xavier_uniform_
 
 from mmdet.models.detectors import DeformableDETR
 from mmdet.registry import MODELS
-from projects.common.models import gather_topk, sine_encoding
+from projects.common.models import (gather_topk, init_linear_and_layernorm,
+                                    sine_encoding)
 from .box_reparam import delta2cxcywh, pack_reparam_boxes, pixel_proposals
 from .plain_detr_layers import ProposalPyramid, PlainDetrTransformerDecoder
 
@@ -129,14 +129,7 @@ class PlainDETR(DeformableDETR):
             for p in module.parameters():
                 if p.dim() > 1:
                     xavier_uniform_(p)
-        for m in self.decoder.modules():
-            if isinstance(m, nn.Linear):
-                trunc_normal_(m.weight, std=0.02)
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.LayerNorm):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
+        init_linear_and_layernorm(self.decoder)
         normal_(self.level_embed)
         for m in self.neck.modules():
             if isinstance(m, nn.Conv2d):  # the input projection

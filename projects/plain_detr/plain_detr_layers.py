@@ -49,13 +49,20 @@ class UnnormalizedSinePositionalEncoding(SinePositionalEncoding):
     Args:
         num_feats (int): Channels per axis (128).
         temperature (int): Frequency base (10000).
+        normalize (bool): Must be False (accepted so that a config can
+            switch ``type`` over a normalised encoding's settings).
         offset (float): Added to the counts (-0.5).
         scale (float): Multiplier (2 pi).
     """
 
     def __init__(self, num_feats: int, temperature: int = 10000,
-                 offset: float = -0.5, scale: float = 2 * math.pi,
+                 normalize: bool = False, offset: float = -0.5,
+                 scale: float = 2 * math.pi,
                  init_cfg: Optional[dict] = None) -> None:
+        if normalize:
+            raise ValueError('UnnormalizedSinePositionalEncoding: set '
+                             'normalize=False (for the normalised encoding '
+                             'use SinePositionalEncoding).')
         super().__init__(num_feats, temperature=temperature, normalize=False,
                          scale=scale, offset=offset, init_cfg=init_cfg)
 

@@ -35,13 +35,13 @@ import torch
 import torch.nn.functional as F
 import torch.utils.checkpoint as cp
 from mmcv.cnn.bricks import DropPath
-from mmengine.model.weight_init import trunc_normal_
 from torch import Tensor, nn
 
 from mmdet.registry import MODELS
 from mmpretrain.models.backbones import SwinTransformerV2
 from mmpretrain.models.backbones.swin_transformer_v2 import SwinBlockV2
 from mmpretrain.models.utils import WindowMSAV2
+from projects.common.models import init_linear_and_layernorm
 
 #: added to the q / k norms of the cosine attention (official value)
 COSINE_NORM_EPS = 5e-5
@@ -320,14 +320,7 @@ class PlainDETRSwinTransformerV2(SwinTransformerV2):
         if isinstance(self.init_cfg, dict) and \
                 self.init_cfg.get('type') == 'Pretrained':
             return
-        for m in self.modules():
-            if isinstance(m, nn.Linear):
-                trunc_normal_(m.weight, std=0.02)
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
-            elif isinstance(m, nn.LayerNorm):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
+        init_linear_and_layernorm(self)
         for stage in self.stages:
             for block in stage.blocks:
                 for norm in (block.norm1, block.norm2):

@@ -129,6 +129,8 @@ def test_unnormalised_sine_encoding_by_hand():
                             y[4].sin(), y[5].cos(), x[0].sin(), x[1].cos(),
                             x[2].sin(), x[3].cos(), x[4].sin(), x[5].cos()])
     torch.testing.assert_close(pe[0, :, r, c], expected)
+    with pytest.raises(ValueError, match='normalize=False'):
+        UnnormalizedSinePositionalEncoding(6, normalize=True)
     # no mask: as an all-valid mask
     torch.testing.assert_close(
         UnnormalizedSinePositionalEncoding(6)(None, torch.zeros(1, 2, 3, 4)),

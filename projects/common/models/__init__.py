@@ -17,6 +17,8 @@ MixFormer's precise RoI pooling).
 - :func:`sine_encoding` (``sine_encoding.py``): the sin/cos encoding of
   box coordinates. Relation-DETR (relation and query positions),
   Plain-DETR (query positions, its unnormalised map encoding).
+- :func:`init_linear_and_layernorm` (``weight_init.py``): trunc-normal
+  linear / unit LayerNorm initialisation. BiFormer, MixFormer, Plain-DETR.
 - :class:`ReferenceEpsMixin` (``reference_eps.py``): box refinement with
   the official inverse-sigmoid eps 1e-3. Relation-DETR; Focus-DETR next.
 """
@@ -27,11 +29,12 @@ from .one_to_many import repeat_instances
 from .query_selection import gather_topk, select_topk_proposals
 from .reference_eps import ReferenceEpsMixin
 from .sine_encoding import sine_encoding
+from .weight_init import init_linear_and_layernorm
 
 __all__ = [
     'AutoMultiScaleDeformableAttention', 'gather_topk', 'IoUAwareBCELoss',
     'iou_aware_bce_loss', 'kernel_available', 'ms_deform_attn',
     'ReferenceEpsMixin', 'repeat_instances', 'select_topk_proposals',
-    'sine_encoding',
+    'sine_encoding', 'init_linear_and_layernorm',
     'use_auto_msda'
 ]

@@ -66,7 +66,7 @@ def test_layer_decay_of_the_reparam_recipe():
     1..24, the output norm 25)."""
     register_all_modules()
     cfg = Config.fromfile(
-        osp_config('plain-detr-reparam_swinv2-s_16xb1-12e_coco.py'))
+        osp_config('plain-detr-reparam_swinv2-s-mim_16xb1-12e_coco.py'))
 
     class Model(nn.Module):
 

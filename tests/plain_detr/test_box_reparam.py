@@ -201,10 +201,16 @@ def test_reparam_detector_trains_refines_and_predicts():
     corners = bbox_cxcywh_to_xyxy(refs[-1])
     assert corners[1, :, 0::2].max() <= 80 and corners[1, :, 1::2].max() <= 96
     model.eval()
+    seen.clear()
     with torch.no_grad():
         results = model.predict(torch.rand(2, 3, 128, 128), samples)
     boxes = results[1].pred_instances.bboxes
     assert boxes[:, 0::2].max() <= 80 and boxes[:, 1::2].max() <= 96
+    # the predicted boxes are the last layer's decoded pixel boxes (scale
+    # factor 1 here), not rescaled normalised ones
+    decoded = bbox_cxcywh_to_xyxy(seen[0][1][1][-1][1])
+    gap = (boxes[:, None] - decoded[None]).abs().sum(-1).min(1)[0]
+    assert gap.max() < 1e-3
 
 
 def test_reparam_needs_the_delta_cost():

@@ -79,6 +79,13 @@ def test_window_attention_matches_mmpretrain_but_for_the_eps():
     mask[1, :, 8:] = -100.0
     torch.testing.assert_close(ours(x, mask), theirs(x, mask), atol=1e-4,
                                rtol=1e-4)
+    # small q, k (no biases): the official eps shows, mmpretrain's does not
+    with torch.no_grad():
+        for attn in (ours, theirs):
+            attn.q_bias.zero_()
+            attn.v_bias.zero_()
+    tiny = torch.randn(3, 16, 16) * 1e-4
+    assert not torch.allclose(ours(tiny), theirs(tiny), atol=1e-7)
 
 
 def test_global_attention_is_one_window_over_the_whole_map():

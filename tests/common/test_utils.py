@@ -80,19 +80,33 @@ def test_disable_pretrained_removes_every_pretrained_init():
     assert cfg['head']['init_cfg'] == dict(type='Normal', std=0.01)
 
 
+_PEAK_CHILD = """
+import importlib.util, json, sys, torch
+spec = importlib.util.spec_from_file_location('peak_memory', sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)  # alone: no project imports in the child
+peak_bytes = module.peak_bytes
+cpu = torch.device('cpu')
+def allocate():
+    x = torch.ones(16 * 2**20)  # 64 MiB, freed on return
+    return float(x[0])
+print(json.dumps(dict(big=peak_bytes(allocate, cpu),
+                      none=peak_bytes(lambda: None, cpu))))
+"""
+
+
 def test_peak_bytes_sees_a_temporary_allocation():
-    """The benchmarks' CPU peak: a 64 MiB temporary tensor shows as at
-    least 60 MiB above the baseline, a step allocating nothing as little
-    (fixed malloc thresholds are for child processes; the big tensor is
-    mmapped anyway)."""
-    import torch
+    """The benchmarks' CPU peak, measured as they measure it (a child
+    process with MALLOC_ENV, so that no freed heap memory can serve the
+    step unseen): a 64 MiB temporary tensor shows as at least 60 MiB above
+    the baseline, a step allocating nothing as little."""
+    import sys
 
-    from projects.common.utils.peak_memory import peak_bytes
-    cpu = torch.device('cpu')
-
-    def allocate():
-        x = torch.ones(16 * 2**20)  # 64 MiB, freed on return
-        return float(x[0])
-
-    assert peak_bytes(allocate, cpu) >= 60 * 2**20
-    assert peak_bytes(lambda: None, cpu) < 16 * 2**20
+    from projects.common.testing import ROOT
+    from projects.common.utils.peak_memory import MALLOC_ENV, run_child
+    env = dict(os.environ, **MALLOC_ENV)
+    source = os.path.join(ROOT, 'projects', 'common', 'utils',
+                          'peak_memory.py')
+    peaks = run_child([sys.executable, '-c', _PEAK_CHILD, source], env)
+    assert peaks['big'] >= 60 * 2**20
+    assert peaks['none'] < 16 * 2**20

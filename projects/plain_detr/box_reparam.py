@@ -29,9 +29,11 @@ DELTA_SIZE_EPS = 0.1
 PROPOSAL_MIN_SIZE = 50.0
 
 
-def _per_image(bound: Tensor, coords: Tensor) -> Tensor:
-    """(B, ) -> (B, 1, ..., 1) broadcastable against ``coords`` (B, ...)."""
-    return bound.view(bound.shape[:1] + (1, ) * (coords.dim() - 1))
+def _image_size(max_shape: Tensor, boxes: Tensor) -> Tensor:
+    """(B, 2) valid (H, W) -> (B, 1, ..., 4) (W, H, W, H), broadcastable
+    against ``boxes`` (B, ..., 4)."""
+    size = max_shape.flip(-1).repeat(1, 2)
+    return size.view(size.shape[:1] + (1, ) * (boxes.dim() - 2) + (4, ))
 
 
 def delta2cxcywh(ref: Tensor, delta: Tensor,
@@ -51,14 +53,10 @@ def delta2cxcywh(ref: Tensor, delta: Tensor,
     centre = ref[..., :2] + ref[..., 2:] * delta[..., :2]
     size = ref[..., 2:] * delta[..., 2:].clamp(-MAX_LOG_RATIO,
                                                MAX_LOG_RATIO).exp()
-    x1y1, x2y2 = centre - size / 2, centre + size / 2
-    xs = torch.stack([x1y1[..., 0], x2y2[..., 0]], -1)
-    ys = torch.stack([x1y1[..., 1], x2y2[..., 1]], -1)
+    corners = torch.cat([centre - size / 2, centre + size / 2], -1)
     if max_shape is not None:
-        xs = xs.clamp(min=0).clamp(max=_per_image(max_shape[:, 1], xs))
-        ys = ys.clamp(min=0).clamp(max=_per_image(max_shape[:, 0], ys))
-    corners = torch.stack([xs[..., 0], ys[..., 0], xs[..., 1], ys[..., 1]],
-                          -1)
+        corners = corners.clamp(min=0).clamp(
+            max=_image_size(max_shape, corners))
     return bbox_xyxy_to_cxcywh(corners)
 
 
@@ -125,7 +123,7 @@ def pixel_proposals(memory: Tensor, memory_mask: Optional[Tensor],
         valid_hw = torch.stack(
             [level0[:, :, 0].sum(1), level0[:, 0, :].sum(1)], -1).float()
     max_shape = valid_hw * strides[0]
-    img_size = max_shape.flip(-1).repeat(1, 2)[:, None]  # (B, 1, 4) W H W H
+    img_size = _image_size(max_shape, proposals)
     valid = ((proposals > 0.01 * img_size) &
              (proposals < 0.99 * img_size)).all(-1, keepdim=True)
     invalid = ~valid

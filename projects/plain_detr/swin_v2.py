@@ -273,6 +273,8 @@ class PlainDETRSwinTransformerV2(SwinTransformerV2):
         if len(global_blocks) != self.num_layers:
             raise ValueError(f'global_blocks needs one list per stage '
                              f'({self.num_layers}), got {global_blocks}.')
+        # mmpretrain's stages build their blocks themselves (no block type
+        # to configure): each is replaced once here, at construction only
         rates = torch.linspace(0, drop_path_rate, sum(self.depths)).tolist()
         for i, stage in enumerate(self.stages):
             for j in range(len(stage.blocks)):

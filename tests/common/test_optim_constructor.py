@@ -107,7 +107,7 @@ def test_unknown_keys_and_missing_depths_are_clear_errors():
         type='ParamNameOptimWrapperConstructor',
         optim_wrapper_cfg=dict(optimizer=dict(type='AdamW', lr=1e-3)),
         paramwise_cfg=dict(layer_decay_rate=0.9)))
-    with pytest.raises(NotImplementedError, match='get_layer_depth'):
+    with pytest.raises(ValueError, match='get_layer_depth'):
         constructor(_Toy())
     # without rules: every trainable parameter at the base settings
     plain = OPTIM_WRAPPER_CONSTRUCTORS.build(dict(

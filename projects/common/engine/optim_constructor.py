@@ -62,7 +62,7 @@ class ParamNameOptimWrapperConstructor(DefaultOptimWrapperConstructor):
             return 1.0
         child = getattr(model, self.layer_decay_module)
         if not hasattr(child, 'get_layer_depth'):
-            raise NotImplementedError(
+            raise ValueError(
                 f'paramwise_cfg.layer_decay_rate needs '
                 f'{type(child).__name__}.get_layer_depth(name); remove the '
                 f'key or use a backbone that has it.')

@@ -12,10 +12,9 @@ from mmengine.model import bias_init_with_prob
 from torch import Tensor, nn
 
 from mmdet.models.detectors import DINO
-from mmdet.models.layers import SinePositionalEncoding
 from mmdet.registry import MODELS
 from mmdet.structures import OptSampleList
-from projects.common.models import select_topk_proposals, use_auto_msda
+from projects.common.models import init_dino_layers, select_topk_proposals
 from .relation_detr_layers import (RelationDetrTransformerDecoder,
                                    RelationDetrTransformerEncoder)
 
@@ -44,23 +43,9 @@ class RelationDETR(DINO):
         super().__init__(*args, **kwargs)
 
     def _init_layers(self) -> None:
-        self.positional_encoding = SinePositionalEncoding(
-            **self.positional_encoding)
         # Relation-DETR: memory fusion / query scale + position relation
-        self.encoder = RelationDetrTransformerEncoder(**self.encoder)
-        self.decoder = RelationDetrTransformerDecoder(**self.decoder)
-        # compiled deformable attention where it exists, PyTorch otherwise
-        use_auto_msda(self.encoder)
-        use_auto_msda(self.decoder)
-        self.embed_dims = self.encoder.embed_dims
-        self.query_embedding = nn.Embedding(self.num_queries, self.embed_dims)
-        if self.positional_encoding.num_feats * 2 != self.embed_dims:
-            raise ValueError('positional_encoding.num_feats must be half of '
-                             f'embed_dims ({self.embed_dims})')
-        self.level_embed = nn.Parameter(
-            torch.Tensor(self.num_feature_levels, self.embed_dims))
-        self.memory_trans_fc = nn.Linear(self.embed_dims, self.embed_dims)
-        self.memory_trans_norm = nn.LayerNorm(self.embed_dims)
+        init_dino_layers(self, RelationDetrTransformerEncoder,
+                         RelationDetrTransformerDecoder)
         # Relation-DETR: the hybrid branch's queries and encoder heads
         self.hybrid_query_embedding = nn.Embedding(self.num_hybrid_queries,
                                                    self.embed_dims)

@@ -4,8 +4,8 @@ MixFormer's precise RoI pooling).
 
 - :class:`AutoMultiScaleDeformableAttention` / :func:`ms_deform_attn`
   (``ms_deform_attn.py``): mmcv's deformable attention with its PyTorch
-  path wherever the compiled kernel is missing. Relation-DETR; Focus-DETR's
-  encoder next.
+  path wherever the compiled kernel is missing. Relation-DETR,
+  Focus-DETR.
 - :func:`select_topk_proposals` / :func:`gather_topk`
   (``query_selection.py``): two-stage top-K query selection from encoder
   tokens, by the best class (Relation-DETR) or by one channel (Plain-DETR's
@@ -20,8 +20,12 @@ MixFormer's precise RoI pooling).
 - :func:`init_linear_and_layernorm` (``weight_init.py``): trunc-normal
   linear / unit LayerNorm initialisation. BiFormer, MixFormer, Plain-DETR.
 - :class:`ReferenceEpsMixin` (``reference_eps.py``): box refinement with
-  the official inverse-sigmoid eps 1e-3. Relation-DETR; Focus-DETR next.
+  the official inverse-sigmoid eps 1e-3. Relation-DETR, Focus-DETR.
+- :func:`init_dino_layers` (``dino_layers.py``): DINO's transformer parts
+  with a method's own encoder / decoder classes. Relation-DETR,
+  Focus-DETR.
 """
+from .dino_layers import init_dino_layers
 from .iou_aware_bce_loss import IoUAwareBCELoss, iou_aware_bce_loss
 from .ms_deform_attn import (AutoMultiScaleDeformableAttention,
                              kernel_available, ms_deform_attn, use_auto_msda)
@@ -32,7 +36,8 @@ from .sine_encoding import sine_encoding
 from .weight_init import init_linear_and_layernorm
 
 __all__ = [
-    'AutoMultiScaleDeformableAttention', 'gather_topk', 'IoUAwareBCELoss',
+    'AutoMultiScaleDeformableAttention', 'gather_topk', 'init_dino_layers',
+    'IoUAwareBCELoss',
     'iou_aware_bce_loss', 'kernel_available', 'ms_deform_attn',
     'ReferenceEpsMixin', 'repeat_instances', 'select_topk_proposals',
     'sine_encoding', 'init_linear_and_layernorm',

@@ -124,13 +124,20 @@ def convert_for_model(official: Dict[str, torch.Tensor],
                       model_state: Optional[Dict[str, torch.Tensor]],
                       config: Optional[str] = None) -> Conversion:
     """Convert ``official`` for the model whose state dict is
-    ``model_state`` (its class count must be the checkpoint's).
+    ``model_state`` (its class count must be the checkpoint's); an
+    80-class checkpoint is COCO's (detectron2's contiguous ids are mmdet's
+    order) and its ``dataset_meta`` goes into the output.
 
     Raises:
         ValueError: without a model, or when the class counts differ.
     """
     num_layers, class_rows, meta = detr_head_layout(
         official, model_state, 'class_embed.0.weight', 'Focus-DETR', config)
+    head = official.get('class_embed.0.weight')
+    if not meta and head is not None and head.shape[0] == 80:
+        # the released models are COCO's 80 classes, in mmdet's order
+        from mmdet.datasets import CocoDataset
+        meta = dict(dataset_meta=dict(CocoDataset.METAINFO))
     converted, unplaced, dropped = convert_official_focus_detr(
         official, num_layers, class_rows)
     return Conversion(converted, unplaced=unplaced, dropped=dropped,

@@ -12,7 +12,7 @@ from mmdet.models.detectors import DINO
 from mmdet.models.layers import DinoTransformerDecoder
 from mmdet.registry import MODELS
 from mmdet.structures import OptSampleList
-from projects.common.models import init_dino_layers
+from projects.common.models import dino_queries, init_dino_layers
 from .focus_detr_layers import FocusDetrTransformerEncoder
 from .foreground_selector import (CASCADE, FOCUS_RHO,
                                   ForegroundTokenSelector)
@@ -106,10 +106,12 @@ class FocusDETR(DINO):
                     batch_data_samples: OptSampleList = None,
                     fts_logits: Optional[Tensor] = None
                     ) -> Tuple[Dict, Dict]:
-        """DINO's; Focus-DETR: training also hands the selector's logits
-        and the level shapes to the head (its foreground loss)."""
-        decoder_inputs, head_inputs = super().pre_decoder(
-            memory, memory_mask, spatial_shapes, batch_data_samples)
+        """DINO's, with the top-K capped by the token count (a deviation
+        from detrex, which stops on an image with fewer tokens than
+        queries); Focus-DETR: training also hands the selector's logits and
+        the level shapes to the head (its foreground loss)."""
+        decoder_inputs, head_inputs, _, _ = dino_queries(
+            self, memory, memory_mask, spatial_shapes, batch_data_samples)
         if self.training:
             head_inputs.update(fts_logits=fts_logits,
                                spatial_shapes=spatial_shapes)

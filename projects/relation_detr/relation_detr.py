@@ -14,7 +14,8 @@ from torch import Tensor, nn
 from mmdet.models.detectors import DINO
 from mmdet.registry import MODELS
 from mmdet.structures import OptSampleList
-from projects.common.models import init_dino_layers, select_topk_proposals
+from projects.common.models import (dino_queries, init_dino_layers,
+                                    select_topk_proposals)
 from .relation_detr_layers import (RelationDetrTransformerDecoder,
                                    RelationDetrTransformerEncoder)
 
@@ -87,49 +88,25 @@ class RelationDETR(DINO):
     ) -> Tuple[Dict, Dict]:
         """Select the top-k encoder tokens as queries (DINO), plus, when
         training, the hybrid branch's own top-k."""
-        bs = memory.shape[0]
-        output_memory, output_proposals = self.gen_encoder_output_proposals(
-            memory, memory_mask, spatial_shapes)
-        num_layers = self.decoder.num_layers
-        enc_scores, enc_boxes, reference_unact = select_topk_proposals(
-            output_memory, output_proposals,
-            self.bbox_head.cls_branches[num_layers],
-            self.bbox_head.reg_branches[num_layers], self.num_queries)
         # Relation-DETR: an image with fewer tokens than queries (top-k is
         # capped by the token count) decodes as many queries as tokens
-        num_queries = reference_unact.size(1)
-        query = self.query_embedding.weight[None, :num_queries].expand(
-            bs, -1, -1)
-        decoder_inputs_dict = dict(memory=memory)
-        head_inputs_dict = dict()
+        decoder_inputs_dict, head_inputs_dict, output_memory, \
+            output_proposals = dino_queries(self, memory, memory_mask,
+                                            spatial_shapes,
+                                            batch_data_samples)
         if self.training:
-            dn_label_query, dn_bbox_query, dn_mask, dn_meta = \
-                self.dn_query_generator(batch_data_samples)
-            query = torch.cat([dn_label_query, query], dim=1)
-            if dn_mask is not None:  # the mask was made for num_queries
-                dn_mask = dn_mask[:query.size(1), :query.size(1)]
-            reference_unact = torch.cat([dn_bbox_query, reference_unact],
-                                        dim=1)
             # Relation-DETR: hybrid queries from separate encoder heads
             hybrid_scores, hybrid_boxes, hybrid_unact = select_topk_proposals(
                 output_memory, output_proposals, self.hybrid_cls_branch,
                 self.hybrid_reg_branch, self.num_hybrid_queries)
             decoder_inputs_dict.update(
                 hybrid_query=self.hybrid_query_embedding.weight[
-                    None, :hybrid_unact.size(1)].expand(bs, -1, -1),
+                    None, :hybrid_unact.size(1)].expand(memory.size(0), -1,
+                                                        -1),
                 hybrid_reference_points=hybrid_unact.sigmoid())
-            head_inputs_dict = dict(
-                enc_outputs_class=enc_scores,
-                enc_outputs_coord=enc_boxes,
-                dn_meta=dn_meta,
+            head_inputs_dict.update(
                 hybrid_enc_outputs_class=hybrid_scores,
                 hybrid_enc_outputs_coord=hybrid_boxes)
-        else:
-            dn_mask = None
-        decoder_inputs_dict.update(
-            query=query,
-            reference_points=reference_unact.sigmoid(),
-            dn_mask=dn_mask)
         return decoder_inputs_dict, head_inputs_dict
 
     def forward_decoder(self,

@@ -205,6 +205,27 @@ def test_small_images_and_a_batch_with_one_small_image(toy):
                           img_shapes=[(128, 128), (40, 48)])
     losses = toy.loss(torch.rand(2, 3, 128, 128), samples)
     assert all(torch.isfinite(v) for v in losses.values())
+    # 64x64: 64 + 16 + 4 + 1 = 85 tokens for 100 queries (mmdet's DINO
+    # stops in its top-k); 85 queries decode, denoising included
+    queries = []
+    hook = toy.decoder.register_forward_pre_hook(
+        lambda m, args, kwargs: queries.append(
+            (kwargs['query'].shape[1], kwargs['self_attn_mask'])),
+        with_kwargs=True)
+    losses = toy.loss(torch.rand(1, 3, 64, 64),
+                      det_samples([[[8, 8, 40, 56]]], batch_shape=(64, 64)))
+    assert all(torch.isfinite(v) for v in losses.values())
+    toy.eval()
+    with torch.no_grad():
+        pred = toy.predict(torch.rand(1, 3, 64, 64),
+                           det_samples([[]], batch_shape=(64, 64)))
+    hook.remove()
+    # training: 100 denoising queries (50 groups of one box, positive and
+    # negative) + 85, the mask cut to match; eval: 85
+    (train_n, train_mask), (eval_n, eval_mask) = queries
+    assert (train_n, eval_n) == (100 + 85, 85)
+    assert train_mask.shape == (185, 185) and eval_mask is None
+    assert len(pred[0].pred_instances.bboxes) > 0
 
 
 def test_parameter_count_of_the_r50_coco_model():

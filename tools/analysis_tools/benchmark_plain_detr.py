@@ -15,40 +15,13 @@ forward passes in ``predict`` mode (post-processing included) after one
 warm-up.
 """
 import argparse
-import os.path as osp
-import time
 
 import torch
 
-import mmdet
-from mmdet.structures import DetDataSample
-from projects.common.utils import build_model_from_config
+from projects.common.utils import DINO_R50_CONFIG, detector_latency
 
 PLAIN = 'configs/plain_detr/plain-detr_r50_8xb2-12e_coco.py'
-DINO = osp.join(osp.dirname(mmdet.__file__), '.mim', 'configs', 'dino',
-                'dino-4scale_r50_8xb2-12e_coco.py')
-
-
-def latency(config, size, device, repeats):
-    model = build_model_from_config(config).to(device).eval()
-    model.init_weights()
-    h, w = size
-    inputs = torch.randn(1, 3, h, w, device=device)
-    sample = DetDataSample(metainfo=dict(
-        img_shape=(h, w), ori_shape=(h, w), batch_input_shape=(h, w),
-        pad_shape=(h, w), scale_factor=(1.0, 1.0)))
-    times = []
-    with torch.no_grad():
-        for i in range(repeats + 1):
-            if device.type == 'cuda':
-                torch.cuda.synchronize()
-            tic = time.perf_counter()
-            model.predict(inputs, [sample])
-            if device.type == 'cuda':
-                torch.cuda.synchronize()
-            if i:
-                times.append(time.perf_counter() - tic)
-    return min(times)
+DINO = DINO_R50_CONFIG
 
 
 def main():
@@ -58,8 +31,8 @@ def main():
     parser.add_argument('--repeats', type=int, default=3)
     args = parser.parse_args()
     device = torch.device(args.device)
-    plain = latency(PLAIN, args.size, device, args.repeats)
-    dino = latency(DINO, args.size, device, args.repeats)
+    plain = detector_latency(PLAIN, args.size, device, args.repeats)
+    dino = detector_latency(DINO, args.size, device, args.repeats)
     print(f'{args.size[0]}x{args.size[1]} on {args.device}: Plain-DETR R-50 '
           f'{plain * 1e3:.0f} ms, DINO R-50 {dino * 1e3:.0f} ms, '
           f'Plain-DETR / DINO = {plain / dino:.2f}x')

@@ -21,11 +21,12 @@ MixFormer's precise RoI pooling).
   linear / unit LayerNorm initialisation. BiFormer, MixFormer, Plain-DETR.
 - :class:`ReferenceEpsMixin` (``reference_eps.py``): box refinement with
   the official inverse-sigmoid eps 1e-3. Relation-DETR, Focus-DETR.
-- :func:`init_dino_layers` (``dino_layers.py``): DINO's transformer parts
-  with a method's own encoder / decoder classes. Relation-DETR,
+- :func:`init_dino_layers` / :func:`dino_queries` (``dino_layers.py``):
+  DINO's transformer parts with a method's own encoder / decoder classes,
+  and its query selection capped by the token count. Relation-DETR,
   Focus-DETR.
 """
-from .dino_layers import init_dino_layers
+from .dino_layers import dino_queries, init_dino_layers
 from .iou_aware_bce_loss import IoUAwareBCELoss, iou_aware_bce_loss
 from .ms_deform_attn import (AutoMultiScaleDeformableAttention,
                              kernel_available, ms_deform_attn, use_auto_msda)
@@ -36,7 +37,8 @@ from .sine_encoding import sine_encoding
 from .weight_init import init_linear_and_layernorm
 
 __all__ = [
-    'AutoMultiScaleDeformableAttention', 'gather_topk', 'init_dino_layers',
+    'AutoMultiScaleDeformableAttention', 'dino_queries', 'gather_topk',
+    'init_dino_layers',
     'IoUAwareBCELoss',
     'iou_aware_bce_loss', 'kernel_available', 'ms_deform_attn',
     'ReferenceEpsMixin', 'repeat_instances', 'select_topk_proposals',

@@ -6,7 +6,8 @@ config -> model (:mod:`.model_build`), checkpoint reading and checking
 (:mod:`.checkpoint_convert`) and key rules (:mod:`.key_rules`), the
 tools' command line (:mod:`.config_setup`), dataset path checks
 (:mod:`.dataset_check`), CPU distributed launch (:mod:`.launch`) and the
-benchmarks' peak memory (:mod:`.peak_memory`)."""
+benchmarks' peak memory (:mod:`.peak_memory`) and wall time
+(:mod:`.timing`)."""
 from .atomic_write import (atomic_path, save_checkpoint_atomic,
                            write_text_atomic)
 from .checkpoint_convert import Conversion, run_converter
@@ -22,11 +23,12 @@ from .key_rules import (COCO_CATEGORY_IDS, OBJECTNESS, apply_key_rules,
 from .launch import setup_cpu_distributed
 from .model_build import (build_model_from_config, disable_pretrained,
                           load_model_config)
+from .timing import DINO_R50_CONFIG, best_seconds, detector_latency
 from .video_frames import extract_frames
 
 __all__ = [
-    'COCO_CATEGORY_IDS', 'OBJECTNESS', 'apply_key_rules', 'Conversion',
-    'detr_head_layout',
+    'COCO_CATEGORY_IDS', 'DINO_R50_CONFIG', 'OBJECTNESS', 'apply_key_rules', 'best_seconds',
+    'Conversion', 'detector_latency', 'detr_head_layout',
     'DatasetNotFoundError', 'IMG_EXTENSIONS',
     'UserInputError', 'add_runner_args', 'atomic_path',
     'build_model_from_config', 'check_dataset_paths', 'check_state_dict',

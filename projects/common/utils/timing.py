@@ -1,0 +1,53 @@
+"""Wall time of a step and of a detector's inference, for the benchmark
+scripts (best of several runs after a warm-up; CUDA is synchronised)."""
+import os.path as osp
+import time
+from typing import Callable, Sequence
+
+import mmdet
+
+#: mmdet's DINO R-50 (4 scales) config, the DETR benchmarks' baseline
+DINO_R50_CONFIG = osp.join(osp.dirname(mmdet.__file__), '.mim', 'configs',
+                           'dino', 'dino-4scale_r50_8xb2-12e_coco.py')
+
+
+def best_seconds(step: Callable[[], object], device, repeats: int = 3,
+                 warmup: int = 1) -> float:
+    """The shortest of ``repeats`` timed calls of ``step()`` after
+    ``warmup`` untimed ones (``device`` a ``torch.device``)."""
+    import torch
+
+    def sync():
+        if device.type == 'cuda':
+            torch.cuda.synchronize()
+
+    for _ in range(warmup):
+        step()
+    times = []
+    for _ in range(repeats):
+        sync()
+        tic = time.perf_counter()
+        step()
+        sync()
+        times.append(time.perf_counter() - tic)
+    return min(times)
+
+
+def detector_latency(config: str, size: Sequence[int], device,
+                     repeats: int = 3) -> float:
+    """Seconds of one ``predict`` (post-processing included) of the
+    detector of ``config`` with random weights on one ``size`` (h, w)
+    image, as :func:`best_seconds`."""
+    import torch
+    from mmdet.structures import DetDataSample
+    from .model_build import build_model_from_config
+    model = build_model_from_config(config).to(device).eval()
+    model.init_weights()
+    h, w = size
+    inputs = torch.randn(1, 3, h, w, device=device)
+    sample = DetDataSample(metainfo=dict(
+        img_shape=(h, w), ori_shape=(h, w), batch_input_shape=(h, w),
+        pad_shape=(h, w), scale_factor=(1.0, 1.0)))
+    with torch.no_grad():
+        return best_seconds(lambda: model.predict(inputs, [sample]), device,
+                            repeats)

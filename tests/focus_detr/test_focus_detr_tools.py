@@ -1,24 +1,31 @@
 """The toy Focus-DETR config through tools/train.py and tools/test.py."""
-import glob
 import os.path as osp
 
-from projects.common.testing import ROOT, run_tool, toy_options, train_toy
+from projects.common.testing import ROOT, train_and_test_toy
 
 CONFIG = osp.join(ROOT, 'configs', 'focus_detr',
                   'focus-detr_r18_1xb8-500i_toy.py')
 
 
 def test_toy_trains_and_tests_through_the_tools(toy_data, tmp_path):
-    work = str(tmp_path / 'work')
-    checkpoint = train_toy(CONFIG, toy_data, work, 2,
-                           **{'default_hooks.logger.interval': 1})
-    out = str(tmp_path / 'preds.pkl')
-    result = run_tool(['tools/test.py', CONFIG, checkpoint, '--work-dir',
-                       work, '--out', out] + toy_options(toy_data))
+    assert 'loss_fts' in train_and_test_toy(CONFIG, toy_data, tmp_path)
+
+
+def test_encoder_benchmark_counts_fewer_flops_than_dino():
+    """tools/analysis_tools/benchmark_focus_detr.py on a small image: the
+    selector + cascade encoder costs fewer FLOPs than DINO's encoder on the
+    same 426 tokens (0.5 ... 0.1 of them per layer), and the deformable
+    sampling is counted (DINO's encoder is mostly sampling and FFN)."""
+    import re
+    from projects.common.testing import run_tool
+    result = run_tool(['tools/analysis_tools/benchmark_focus_detr.py',
+                       '--encoder-size', '128', '160', '--skip-model',
+                       '--repeats', '1'])
     assert result.returncode == 0, result.stderr[-3000:]
-    text = result.stdout + result.stderr
-    assert 'coco/bbox_mAP:' in text
-    assert osp.getsize(out) > 0
-    train_log = sorted(glob.glob(osp.join(work, '*', '*.log')))[0]
-    with open(train_log) as f:
-        assert 'loss_fts' in f.read()
+    line = re.search(r'encoder at 128x160 \((\d+) tokens\).*Focus-DETR '
+                     r'([\d.]+) GFLOPs.*DINO ([\d.]+) GFLOPs.*= ([\d.]+)x '
+                     r'FLOPs', result.stdout)
+    assert line, result.stdout
+    tokens, focus, dino, ratio = (float(g) for g in line.groups())
+    assert tokens == 16 * 20 + 8 * 10 + 4 * 5 + 2 * 3
+    assert 0 < focus < dino and ratio < 1

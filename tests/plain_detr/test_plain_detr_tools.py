@@ -1,23 +1,11 @@
 """The toy Plain-DETR config through tools/train.py and tools/test.py."""
-import glob
 import os.path as osp
 
-from projects.common.testing import ROOT, run_tool, toy_options, train_toy
+from projects.common.testing import ROOT, train_and_test_toy
 
 CONFIG = osp.join(ROOT, 'configs', 'plain_detr',
                   'plain-detr_r18_1xb8-500i_toy.py')
 
 
 def test_toy_trains_and_tests_through_the_tools(toy_data, tmp_path):
-    work = str(tmp_path / 'work')
-    checkpoint = train_toy(CONFIG, toy_data, work, 2,
-                           **{'default_hooks.logger.interval': 1})
-    out = str(tmp_path / 'preds.pkl')
-    result = run_tool(['tools/test.py', CONFIG, checkpoint, '--work-dir',
-                       work, '--out', out] + toy_options(toy_data))
-    assert result.returncode == 0, result.stderr[-3000:]
-    text = result.stdout + result.stderr
-    assert 'coco/bbox_mAP:' in text
-    train_log = sorted(glob.glob(osp.join(work, '*', '*.log')))[0]
-    with open(train_log) as f:
-        assert 'loss_cls_one2many' in f.read()
+    assert 'loss_cls_one2many' in train_and_test_toy(CONFIG, toy_data, tmp_path)

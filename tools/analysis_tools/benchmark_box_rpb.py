@@ -19,10 +19,10 @@ import json
 import math
 import os
 import sys
-import time
 
 import torch
 
+from projects.common.utils import best_seconds
 from projects.common.utils.peak_memory import (MALLOC_ENV, peak_bytes,
                                                run_child)
 from projects.plain_detr import BoxRPBCrossAttention
@@ -59,17 +59,14 @@ def _measure(args, impl, backward, repeats):
 
     def step():
         _run(module, inputs, impl, backward)
-        if device.type == 'cuda':
-            torch.cuda.synchronize()
 
-    step()  # warm-up
-    times = []
-    for _ in range(repeats):
-        tic = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - tic)
+    if repeats:
+        seconds = best_seconds(step, device, repeats)  # warm-up included
+    else:
+        step()  # warm-up only
+        seconds = None
     module.zero_grad(set_to_none=True)
-    return min(times) if times else None, peak_bytes(step, device)
+    return seconds, peak_bytes(step, device)
 
 
 def _case(args, impl, backward):

@@ -111,8 +111,8 @@ def main():
     d_flops, d_sec, _ = encoder_cost(DINO, args.encoder_size, device,
                                      args.repeats)
     print(f'encoder at {h}x{w} ({tokens} tokens) on {args.device}: '
-          f'Focus-DETR {f_flops:.1f} GFLOPs {f_sec * 1e3:.0f} ms, '
-          f'DINO {d_flops:.1f} GFLOPs {d_sec * 1e3:.0f} ms; '
+          f'Focus-DETR {f_flops:.2f} GFLOPs {f_sec * 1e3:.0f} ms, '
+          f'DINO {d_flops:.2f} GFLOPs {d_sec * 1e3:.0f} ms; '
           f'Focus / DINO = {f_flops / d_flops:.2f}x FLOPs, '
           f'{f_sec / d_sec:.2f}x time')
     if args.skip_model:

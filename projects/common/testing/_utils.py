@@ -115,3 +115,23 @@ def train_toy(config, data_root, work_dir, iters, dataset_options=None,
     checkpoint = osp.join(work_dir, f'iter_{iters}.pth')
     assert osp.isfile(checkpoint), f'{checkpoint} was not written'
     return checkpoint
+
+
+def train_and_test_toy(config, data_root, tmp_path, iters=2):
+    """Train ``config`` on the toy data through tools/train.py (one log line
+    per iteration), test it through tools/test.py with ``--out``, check
+    that the test printed COCO's bbox mAP and wrote its predictions;
+    returns the training log's text (for the method's own loss names)."""
+    import glob
+    work = str(tmp_path / 'work')
+    checkpoint = train_toy(config, data_root, work, iters,
+                           **{'default_hooks.logger.interval': 1})
+    out = str(tmp_path / 'preds.pkl')
+    result = run_tool(['tools/test.py', config, checkpoint, '--work-dir',
+                       work, '--out', out] + toy_options(data_root))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert 'coco/bbox_mAP:' in result.stdout + result.stderr
+    assert osp.getsize(out) > 0
+    train_log = sorted(glob.glob(osp.join(work, '*', '*.log')))[0]
+    with open(train_log) as f:
+        return f.read()

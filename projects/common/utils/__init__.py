@@ -27,8 +27,8 @@ from .timing import DINO_R50_CONFIG, best_seconds, detector_latency
 from .video_frames import extract_frames
 
 __all__ = [
-    'COCO_CATEGORY_IDS', 'DINO_R50_CONFIG', 'OBJECTNESS', 'apply_key_rules', 'best_seconds',
-    'Conversion', 'detector_latency', 'detr_head_layout',
+    'COCO_CATEGORY_IDS', 'DINO_R50_CONFIG', 'OBJECTNESS', 'apply_key_rules',
+    'best_seconds', 'Conversion', 'detector_latency', 'detr_head_layout',
     'DatasetNotFoundError', 'IMG_EXTENSIONS',
     'UserInputError', 'add_runner_args', 'atomic_path',
     'build_model_from_config', 'check_dataset_paths', 'check_state_dict',

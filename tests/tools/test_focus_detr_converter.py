@@ -110,8 +110,11 @@ def test_cli_writes_a_loadable_checkpoint_from_pth_pkl_and_zip(tmp_path):
         z.write(src, 'focus_detr_r50_4scale_12ep/model_final.pth')
     for i, path in enumerate((src, pkl, archive)):
         dst = str(tmp_path / 'out' / f'converted{i}.pth')
-        result = run_tool([CONVERTER, path, dst, '--config', CONFIG])
-        assert result.returncode == 0, result.stderr[-3000:]
+        if i == 0:  # the command line end to end once; then in-process
+            result = run_tool([CONVERTER, path, dst, '--config', CONFIG])
+            assert result.returncode == 0, result.stderr[-3000:]
+        else:
+            assert tool_main(CONVERTER)([path, dst, '--config', CONFIG]) == 0
         checkpoint = torch.load(dst, map_location='cpu', weights_only=True)
         assert checkpoint['meta']['dataset_meta']['classes'][0] == 'person'
         state = checkpoint['state_dict']

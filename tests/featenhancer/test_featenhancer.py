@@ -202,7 +202,7 @@ def test_show_enhanced_writes_the_input_beside_the_enhanced_image(tmp_path):
     import mmcv
     import numpy as np
     from mmdet.registry import MODELS
-    from projects.common.testing import run_tool, tool_main
+    from projects.common.testing import tool_main
     config = tmp_path / 'enhanced_toy.py'
     base = FAMILIES['retinanet_r18-ela']
     config.write_text(
@@ -221,16 +221,14 @@ def test_show_enhanced_writes_the_input_beside_the_enhanced_image(tmp_path):
     path = str(tmp_path / 'dark.png')
     mmcv.imwrite(image, path)
     out = str(tmp_path / 'pair.png')
-    result = run_tool(['tools/analysis_tools/show_enhanced.py', str(config),
-                       checkpoint, path, '--out', out])
-    assert result.returncode == 0, result.stderr[-3000:]
+    main = tool_main('tools/analysis_tools/show_enhanced.py')
+    main([str(config), checkpoint, path, '--out', out])
     pair = mmcv.imread(out)
     assert pair.shape == (96, 256, 3)
     assert np.abs(pair[:, :128].astype(int) - image).max() <= 1
     assert np.abs(pair[:, 128:].astype(int) - image).max() > 1
     # a model without an enhancer: one line naming the fix
     from projects.common.utils import UserInputError
-    main = tool_main('tools/analysis_tools/show_enhanced.py')
     with pytest.raises(UserInputError, match='must be an EnhancedBackbone'):
         main([base, checkpoint, path, '--out', str(tmp_path / 'no.png')])
     assert not osp.exists(tmp_path / 'no.png')

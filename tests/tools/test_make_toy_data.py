@@ -11,10 +11,11 @@ from projects.common.datasets import TOY_CLASSES, ToyShapesDataset
 from projects.common.testing import run_tool
 
 
-def _make(out, seed):
+def _make(out, seed, *extra, num_train=6):
     result = run_tool(['tools/misc/make_toy_data.py', '--out', str(out),
-                       '--seed', str(seed), '--num-train', '6', '--num-val',
-                       '2', '--num-test', '2', '--video-frames', '5'])
+                       '--seed', str(seed), '--num-train', str(num_train),
+                       '--num-val', '2', '--num-test', '2',
+                       '--video-frames', '5', *extra])
     assert result.returncode == 0, result.stderr
 
 
@@ -50,3 +51,31 @@ def test_toy_data_is_valid_coco_and_video(toy_data):
     while capture.read()[0]:
         frames += 1
     assert frames == 12
+
+
+def test_low_light_copy_keeps_shapes_boxes_and_splits(tmp_path):
+    """--low-light: the same annotations as the normal toy at the same
+    seed, every image darker (some near black), noise on the dark ones."""
+    import numpy as np
+    _make(tmp_path / 'day', 3, num_train=30)
+    _make(tmp_path / 'night', 3, '--low-light', num_train=30)
+    for split in ('train', 'val', 'test'):
+        rel = f'annotations/{split}.json'
+        assert filecmp.cmp(tmp_path / 'day' / rel, tmp_path / 'night' / rel,
+                           shallow=False), rel
+    means = []
+    for i in range(30):
+        day = cv2.imread(str(tmp_path / 'day' / 'train' / f'{i:05d}.png'))
+        night = cv2.imread(str(tmp_path / 'night' / 'train' /
+                               f'{i:05d}.png'))
+        assert night.shape == day.shape
+        assert night.mean() < 0.5 * day.mean()
+        means.append(night.mean())
+    assert min(means) < 3  # near black (about 1% of full scale)
+    assert max(means) > 5
+    # still a picture of the shapes: the brightest night image follows
+    # its day image
+    name = f'{int(np.argmax(means)):05d}.png'
+    day = cv2.imread(str(tmp_path / 'day' / 'train' / name), 0)
+    night = cv2.imread(str(tmp_path / 'night' / 'train' / name), 0)
+    assert np.corrcoef(day.ravel(), night.ravel())[0, 1] > 0.5

@@ -92,7 +92,7 @@ def encoder_cost(config: str, size, device, repeats: int):
     return flops / 1e9, seconds, inputs['feat'].shape[1]
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--encoder-size', type=int, nargs=2,
                         default=[800, 1333])
@@ -102,7 +102,7 @@ def main():
     parser.add_argument('--repeats', type=int, default=3)
     parser.add_argument('--skip-model', action='store_true',
                         help='measure the encoders only')
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     MMLogger.get_instance('mmengine').setLevel(logging.WARNING)
     device = torch.device(args.device)
     h, w = args.encoder_size

@@ -21,7 +21,8 @@ import sys
 
 import torch
 
-from projects.common.utils import best_seconds, build_model_from_config
+from projects.common.utils import (best_seconds, build_model_from_config,
+                                   one_image_batch)
 from projects.common.utils.peak_memory import (MALLOC_ENV, peak_bytes,
                                                run_child)
 
@@ -34,18 +35,13 @@ CONFIGS = {
 
 
 def _measure(config, size, device, repeats):
-    from mmdet.structures import DetDataSample
     model = build_model_from_config(config).to(device).eval()
     model.init_weights()
-    h, w = size
-    inputs = torch.randn(1, 3, h, w, device=device)
-    sample = DetDataSample(metainfo=dict(
-        img_shape=(h, w), ori_shape=(h, w), batch_input_shape=(h, w),
-        pad_shape=(h, w), scale_factor=(1.0, 1.0)))
+    inputs, samples = one_image_batch(size, device)
 
     def step():
         with torch.no_grad():
-            model.predict(inputs, [sample])
+            model.predict(inputs, samples)
 
     if repeats:
         return best_seconds(step, device, repeats), None

@@ -32,9 +32,9 @@ import torch
 from mmengine.logging import MMLogger
 from torch import nn
 
-from mmdet.structures import DetDataSample
 from projects.common.utils import (DINO_R50_CONFIG, best_seconds,
-                                   build_model_from_config, detector_latency)
+                                   build_model_from_config, detector_latency,
+                                   one_image_batch)
 
 FOCUS = 'configs/focus_detr/focus-detr_r50_8xb2-12e_coco.py'
 DINO = DINO_R50_CONFIG
@@ -57,14 +57,11 @@ class EncoderStep(nn.Module):
 
 def encoder_inputs(model: nn.Module, size, device) -> Dict:
     """What the detector's encoder gets for one random ``size`` image."""
-    h, w = size
-    sample = DetDataSample(metainfo=dict(
-        img_shape=(h, w), ori_shape=(h, w), batch_input_shape=(h, w),
-        pad_shape=(h, w), scale_factor=(1.0, 1.0)))
+    inputs, samples = one_image_batch(size, device)
     with torch.no_grad():
-        feats = model.extract_feat(torch.randn(1, 3, h, w, device=device))
-        inputs, _ = model.pre_transformer(feats, [sample])
-    return inputs
+        feats = model.extract_feat(inputs)
+        encoder_inputs, _ = model.pre_transformer(feats, samples)
+    return encoder_inputs
 
 
 def _grid_sampler_flops(inputs, outputs):

@@ -23,7 +23,8 @@ from .key_rules import (COCO_CATEGORY_IDS, OBJECTNESS, apply_key_rules,
 from .launch import setup_cpu_distributed
 from .model_build import (build_model_from_config, disable_pretrained,
                           load_model_config)
-from .timing import DINO_R50_CONFIG, best_seconds, detector_latency
+from .timing import (DINO_R50_CONFIG, best_seconds, detector_latency,
+                     one_image_batch)
 from .video_frames import extract_frames
 
 __all__ = [
@@ -34,7 +35,8 @@ __all__ = [
     'build_model_from_config', 'check_dataset_paths', 'check_state_dict',
     'disable_pretrained', 'extract_frames', 'is_image_file', 'list_images',
     'load_config', 'load_foreign_checkpoint', 'load_model_config',
-    'load_state_dict_file', 'model_state_from_config', 'parse_runner_args',
+    'load_state_dict_file', 'model_state_from_config', 'one_image_batch',
+    'parse_runner_args',
     'run_cli', 'run_converter', 'save_checkpoint_atomic',
     'setup_cpu_distributed', 'write_converted', 'write_text_atomic'
 ]

@@ -33,21 +33,29 @@ def best_seconds(step: Callable[[], object], device, repeats: int = 3,
     return min(times)
 
 
+def one_image_batch(size: Sequence[int], device):
+    """A random normalised (1, 3, h, w) image and its ``DetDataSample``
+    (no padding, scale 1), for timing a detector."""
+    import torch
+    from mmdet.structures import DetDataSample
+    h, w = size
+    inputs = torch.randn(1, 3, h, w, device=device)
+    sample = DetDataSample(metainfo=dict(
+        img_shape=(h, w), ori_shape=(h, w), batch_input_shape=(h, w),
+        pad_shape=(h, w), scale_factor=(1.0, 1.0)))
+    return inputs, [sample]
+
+
 def detector_latency(config: str, size: Sequence[int], device,
                      repeats: int = 3) -> float:
     """Seconds of one ``predict`` (post-processing included) of the
     detector of ``config`` with random weights on one ``size`` (h, w)
     image, as :func:`best_seconds`."""
     import torch
-    from mmdet.structures import DetDataSample
     from .model_build import build_model_from_config
     model = build_model_from_config(config).to(device).eval()
     model.init_weights()
-    h, w = size
-    inputs = torch.randn(1, 3, h, w, device=device)
-    sample = DetDataSample(metainfo=dict(
-        img_shape=(h, w), ori_shape=(h, w), batch_input_shape=(h, w),
-        pad_shape=(h, w), scale_factor=(1.0, 1.0)))
+    inputs, samples = one_image_batch(size, device)
     with torch.no_grad():
-        return best_seconds(lambda: model.predict(inputs, [sample]), device,
+        return best_seconds(lambda: model.predict(inputs, samples), device,
                             repeats)

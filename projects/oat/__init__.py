@@ -2,12 +2,14 @@
 3.x's tools: the model, its data, metrics and baselines."""
 from ._layers import (CropEncoder, GridPositionEncoding, PointerReadout,
                       sine_sequence_encoding)
+from . import datasets, evaluation  # noqa: F401  (registration)
+from .baselines import ScanpathBaseline
 from .data_preprocessor import ScanpathDataPreprocessor
 from .oat import OAT, load_positional_table
 from .positional_table import fit_positional_table, similarity_matrix
 
 __all__ = [
-    'OAT', 'ScanpathDataPreprocessor', 'CropEncoder', 'GridPositionEncoding',
+    'OAT', 'ScanpathBaseline', 'ScanpathDataPreprocessor', 'CropEncoder', 'GridPositionEncoding',
     'PointerReadout', 'sine_sequence_encoding', 'fit_positional_table',
     'similarity_matrix', 'load_positional_table'
 ]

@@ -39,7 +39,7 @@ class CropEncoder(nn.Module):
         if fh < 1 or fw < 1:
             raise ValueError(f'CropEncoder: crop_size {tuple(crop_size)} is '
                              f'too small; (height, width) must be at least '
-                             f'(27, 27)')
+                             f'(29, 29)')
         self.conv1 = nn.Conv2d(3, 16, 5)
         self.conv2 = nn.Conv2d(16, 32, 3)
         self.fc = nn.Linear(32 * fh * fw, out_dims)

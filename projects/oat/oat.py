@@ -13,6 +13,7 @@ the N + 1 encoder tokens and a PAD slot: pointing at the target token ends
 the search. Facts follow the official ``transformerLightning.py`` and
 ``models.py`` (HKUST-NISL/oat_eccv24, 0c48c3e).
 """
+from functools import lru_cache
 from typing import Dict, List, Optional, Union
 
 import numpy as np
@@ -50,7 +51,13 @@ def load_positional_table(cfg: Union[dict, str, np.ndarray]) -> np.ndarray:
             raise ValueError(f'OAT: pe_table file {path!r} holds an array of '
                              f'shape {table.shape}; expected (size, dims)')
         return table
-    return fit_positional_table(**cfg)
+    return _fitted_table(tuple(sorted(cfg.items()))).copy()
+
+
+@lru_cache(maxsize=8)
+def _fitted_table(args: tuple) -> np.ndarray:
+    """Fitting takes seconds; a process fits each table once."""
+    return fit_positional_table(**dict(args))
 
 
 @MODELS.register_module()
@@ -98,7 +105,7 @@ class OAT(BaseModel):
         self.embed_dims = embed_dims
         self.crop_size = tuple(crop_size)
         self.max_len = max_len
-        self.test_cfg = dict(mode='greedy', num_samples=1,
+        self.test_cfg = dict(dict(mode='greedy', num_samples=1),
                              **(test_cfg or {}))
         if self.test_cfg['mode'] not in ('greedy', 'sample'):
             raise ValueError(f"OAT: test_cfg.mode must be 'greedy' or "

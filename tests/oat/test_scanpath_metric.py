@@ -85,7 +85,7 @@ def test_metric_end_to_end_on_hand_made_samples():
     metric = ScanpathMetric()
     metric.process({}, samples)
     out = metric.compute_metrics(metric.results)
-    ss = (2 / 3 + (1 / 3 + 1 / 3) / 2) / 2
+    ss = (2 / 3 + (1 / 3 + 2 / 3) / 2) / 2  # [1] and [1, 1] vs [1, 0, 1]
     ed = (1 + (2 + 1) / 2) / 2
     assert out['ss'] == pytest.approx(ss)
     assert out['ed'] == pytest.approx(ed)

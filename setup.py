@@ -8,6 +8,6 @@ setup(
     packages=find_packages(include=['projects', 'projects.*']),
     python_requires='>=3.8',
     install_requires=['mmdet==3.3.0', 'mmengine==0.10.7', 'mmcv==2.1.0',
-                      'mmpretrain==1.2.0'],
+                      'mmpretrain==1.2.0', 'multimatch-gaze==0.1.3'],
     license='Apache-2.0',
 )

@@ -50,6 +50,16 @@ def toy_data(tmp_path_factory):
 
 
 @pytest.fixture(scope='session')
+def toy_scanpath_data(tmp_path_factory):
+    """OAT's toy shelves, small: 6 shelves, 36 scanpaths."""
+    from projects.common.testing import tool_main
+    out = str(tmp_path_factory.mktemp('toy_scanpath'))
+    main = tool_main('tools/misc/make_toy_scanpaths.py')
+    assert main(['--out', out, '--seed', '3', '--num-shelves', '6']) == 0
+    return out
+
+
+@pytest.fixture(scope='session')
 def relation_toy_trained(toy_data, tmp_path_factory):
     """The toy Relation-DETR trained by the learning check's short schedule
     (100 iterations of batch 4, lr 1e-3, warm-up 10, validation at the

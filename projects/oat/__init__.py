@@ -5,11 +5,12 @@ from ._layers import (CropEncoder, GridPositionEncoding, PointerReadout,
 from . import datasets, evaluation  # noqa: F401  (registration)
 from .baselines import ScanpathBaseline
 from .data_preprocessor import ScanpathDataPreprocessor
+from .hooks import ScanpathLengthHook
 from .oat import OAT, load_positional_table
 from .positional_table import fit_positional_table, similarity_matrix
 
 __all__ = [
-    'OAT', 'ScanpathBaseline', 'ScanpathDataPreprocessor', 'CropEncoder', 'GridPositionEncoding',
+    'OAT', 'ScanpathBaseline', 'ScanpathLengthHook', 'ScanpathDataPreprocessor', 'CropEncoder', 'GridPositionEncoding',
     'PointerReadout', 'sine_sequence_encoding', 'fit_positional_table',
     'similarity_matrix', 'load_positional_table'
 ]

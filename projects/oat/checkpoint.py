@@ -63,4 +63,6 @@ def convert_official_oat(official: Dict[str, torch.Tensor],
                                           dropped=dropped)
     if pe_table is not None:
         converted['position.table'] = position_table_buffer(pe_table)
-    return Conversion(dict(converted), unplaced, dropped)
+    # the decoding length is a setting of the config, not a weight
+    return Conversion(dict(converted), unplaced, dropped,
+                      optional=('_max_len', ))

@@ -76,8 +76,10 @@ class OAT(BaseModel):
             checkpoint carries it.
         pointer_heads (int): heads of the read-out (2 in OAT).
         pointer_dims (int): the scale sqrt(pointer_dims) (512 in OAT).
-        max_len (int): the longest predicted scanpath; OAT uses the longest
-            training scanpath.
+        max_len (int, optional): the longest predicted scanpath; OAT uses
+            the longest training scanpath. ``None``: :class:`ScanpathLengthHook`
+            sets it from the training split when training starts. It is kept
+            in the checkpoint.
         test_cfg (dict): ``mode='greedy'`` (argmax each step) or
             ``'sample'`` (``num_samples`` draws from the softmax each).
     """
@@ -93,7 +95,7 @@ class OAT(BaseModel):
                  pe_table: Union[dict, str] = dict(size=14),
                  pointer_heads: int = 2,
                  pointer_dims: int = 512,
-                 max_len: int = 50,
+                 max_len: Optional[int] = None,
                  test_cfg: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
@@ -104,7 +106,7 @@ class OAT(BaseModel):
         half = embed_dims // 2
         self.embed_dims = embed_dims
         self.crop_size = tuple(crop_size)
-        self.max_len = max_len
+        self.register_buffer('_max_len', torch.tensor(max_len or 0))
         self.test_cfg = dict(dict(mode='greedy', num_samples=1),
                              **(test_cfg or {}))
         if self.test_cfg['mode'] not in ('greedy', 'sample'):
@@ -126,6 +128,14 @@ class OAT(BaseModel):
                              sine_sequence_encoding(1024, embed_dims), False)
         self.pointer = PointerReadout(embed_dims, pointer_heads,
                                       pointer_dims)
+
+    @property
+    def max_len(self) -> Optional[int]:
+        return int(self._max_len) or None
+
+    @max_len.setter
+    def max_len(self, value: int) -> None:
+        self._max_len.fill_(int(value))
 
     def init_weights(self):
         """Xavier-uniform for every weight of dim > 1, as OAT."""
@@ -222,6 +232,11 @@ class OAT(BaseModel):
         is chosen; at most ``max_len`` fixations. Sampling draws from the
         softmax over the allowed slots."""
         max_len = self.max_len if max_len is None else max_len
+        if not max_len:
+            raise ValueError(
+                'OAT: max_len is not set; give model.max_len (OAT: the '
+                'longest training scanpath) or train with '
+                'ScanpathLengthHook, which sets it from the training split')
         enc = self.encode(inputs)
         b, n = enc['valid'].shape
         end = n

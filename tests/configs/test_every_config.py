@@ -5,7 +5,8 @@ supports on a small input, and its datasets build wherever their files
 exist (the toy data made here; the real samples of ../shared/data).
 
 Detectors run ``predict`` on one 128x160 image; trackers their tensor
-mode on template / search crops. Models above :data:`SLOW_PARAMS`
+mode on template / search crops; scanpath models a loss and a short
+decoding over six random object crops. Models above :data:`SLOW_PARAMS`
 parameters are built and run only with ``--runslow``.
 """
 import copy
@@ -70,6 +71,24 @@ def _tracker_forward(model):
     return boxes
 
 
+def _scanpath_forward(model):
+    import numpy as np
+    from mmengine.structures import BaseDataElement
+    g = torch.Generator().manual_seed(0)
+    idx = np.arange(6)
+    sample = BaseDataElement(positions=np.stack([idx // 3, idx % 3], 1),
+                             target=4, layout=(2, 3), gt_scanpath=[0, 4])
+    crops = torch.randint(0, 256, (6, 3) + tuple(model.crop_size),
+                          generator=g, dtype=torch.uint8)
+    data = model.data_preprocessor(
+        dict(inputs=[crops], data_samples=[sample]), False)
+    loss = model.loss(data['inputs'], data['data_samples'])['loss_scanpath']
+    assert torch.isfinite(loss)
+    path = model.generate(data['inputs'], 'greedy', max_len=3)[0]
+    assert 1 <= len(path) <= 3 and all(0 <= p < 6 for p in path)
+    return path
+
+
 def _dataset_cfgs(node, found):
     """Every dataset config (a dict with a 'type') inside a dataloader's
     ``dataset``, wrappers' inner datasets included."""
@@ -84,10 +103,10 @@ def _dataset_cfgs(node, found):
     return found
 
 
-def _localise(cfg, toy_root):
+def _localise(cfg, local_roots):
     """Point the known data roots at their local copies; returns whether a
     dataset of the config can be built here (all its files exist)."""
-    roots = dict(SAMPLE_ROOTS, **{'data/toy/': toy_root})
+    roots = dict(SAMPLE_ROOTS, **local_roots)
     buildable = []
     for split in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         loader = cfg.get(split)
@@ -113,7 +132,8 @@ def _localise(cfg, toy_root):
 
 
 @pytest.mark.parametrize('config', CONFIGS, ids=_rel)
-def test_config_builds_and_runs(config, request, toy_data):
+def test_config_builds_and_runs(config, request, toy_data,
+                                toy_scanpath_data):
     cfg = Config.fromfile(config)
     load_model_config(cfg)  # scope and custom imports
     torch.manual_seed(0)
@@ -127,11 +147,14 @@ def test_config_builds_and_runs(config, request, toy_data):
     with torch.no_grad():
         if isinstance(model, BaseDetector):
             _detector_forward(model)
+        elif hasattr(model, 'generate'):  # scanpath models (OAT)
+            _scanpath_forward(model)
         else:
             _tracker_forward(model)
 
     from mmdet.registry import DATASETS
-    for split in _localise(cfg, toy_data):
+    for split in _localise(cfg, {'data/toy/': toy_data,
+                                 'data/toy_scanpath/': toy_scanpath_data}):
         dataset = DATASETS.build(cfg[split]['dataset'])
         assert len(dataset) > 0, f'{_rel(config)} {split}: empty dataset'
         assert dataset[0] is not None

@@ -218,3 +218,23 @@ def test_full_size_model_matches_the_official_layer_sizes():
     dec = 4 * (2 * attn + ffn + 3 * 2 * 512)
     pointer = 4 * (512 * 512 + 512) + 3
     assert n == crop + enc + dec + pointer
+
+
+def test_max_len_comes_from_the_training_split_and_stays_in_checkpoints():
+    from types import SimpleNamespace
+    from projects.oat import ScanpathLengthHook
+    model = tiny_oat(max_len=None).eval()
+    data = batch(model, [[]], [3])
+    with pytest.raises(ValueError, match='max_len is not set'):
+        model.generate(data['inputs'])
+    runner = SimpleNamespace(model=model, train_dataloader=SimpleNamespace(
+        dataset=SimpleNamespace(longest_scanpath=7)))
+    ScanpathLengthHook().before_train(runner)
+    assert model.max_len == 7
+    assert len(model.generate(data['inputs'])[0]) <= 7
+    restored = tiny_oat(max_len=None)
+    restored.load_state_dict(model.state_dict())
+    assert restored.max_len == 7
+    ScanpathLengthHook().before_train(SimpleNamespace(
+        model=restored, train_dataloader=None))  # already set: untouched
+    assert restored.max_len == 7

@@ -16,7 +16,8 @@ def _load():
 GOOD = dict(python='3.11.7', numpy='1.26.4', torch='2.9.1',
             torchvision='0.24.1', mmengine='0.10.7', mmcv='2.1.0',
             mmdet='3.3.0', mmpretrain='1.2.0', cv2='4.10.0',
-            pycocotools='2.0', mmcv_ops='ok')
+            pycocotools='2.0', multimatch_gaze='installed',
+            mmcv_ops='ok')
 
 
 def test_installed_stack_passes():

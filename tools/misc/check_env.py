@@ -50,7 +50,8 @@ def collect() -> Dict[str, Optional[str]]:
         'python': platform.python_version(),
     }
     for name in ('numpy', 'torch', 'torchvision', 'mmengine', 'mmcv',
-                 'mmdet', 'mmpretrain', 'cv2', 'pycocotools'):
+                 'mmdet', 'mmpretrain', 'cv2', 'pycocotools',
+                 'multimatch_gaze'):
         try:
             module = importlib.import_module(name)
             info[name] = getattr(module, '__version__', 'installed')
@@ -76,7 +77,7 @@ def problems(info: Dict[str, Optional[str]]) -> List[str]:
     """Turn the collected facts into a list of 'what is wrong -> fix' lines."""
     found = []
     for name in ('torch', 'torchvision', 'mmengine', 'mmdet', 'mmpretrain',
-                 'pycocotools', 'cv2', 'numpy'):
+                 'pycocotools', 'cv2', 'numpy', 'multimatch_gaze'):
         if not info.get(name):
             found.append(f'{name} does not import ({info.get(name + "_error")}). '
                          'Fix: make venv  (or bash tools/misc/setup_venv.sh)')

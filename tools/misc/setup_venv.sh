@@ -35,5 +35,7 @@ $PIP install -q "$(req mmdet)"
 $PIP install -q -c requirements.txt "$(req mmpretrain)"
 # mmdet's analysis tools; numpy stays <2 (requirements.txt as constraints)
 $PIP install -q -c requirements.txt "$(req seaborn)"
+# OAT's MultiMatch (needs pandas and scipy); numpy stays <2
+$PIP install -q -c requirements.txt "$(req multimatch-gaze)"
 $PIP install -q --no-build-isolation --no-deps -e .
 $VENV/bin/python tools/misc/check_env.py

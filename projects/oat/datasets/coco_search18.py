@@ -2,7 +2,7 @@
 scanpaths over COCO's instance boxes."""
 import json
 import os.path as osp
-from typing import List, Tuple
+from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from mmengine.logging import print_log
@@ -42,7 +42,9 @@ class COCOSearch18Dataset(ObjectScanpathDataset):
     ``name``, ``subject``, ``task``, ``condition``, ``bbox`` (target,
     x y w h), ``X``, ``Y``, ``T``, ``split``, on the 1680 x 1050 screen);
     ``instances_file`` is COCO's instances json holding those images
-    (matched by the number in ``name``). Fixations and the target box are
+    (matched by the number in ``name``), or a list of them (COCO 2017's
+    train and val together hold every COCO 2014 image), with
+    ``img_dirs`` the image folder of each (default: ``data_prefix['img']``). Fixations and the target box are
     mapped back to the image (:func:`screen_to_image`); the target object is
     the instance of largest IoU with it; objects get grid positions by
     :func:`grid_positions`. Target-absent records are skipped (OAT needs a
@@ -50,28 +52,44 @@ class COCOSearch18Dataset(ObjectScanpathDataset):
     own split ('valid' is 'val').
     """
 
-    def __init__(self, *args, instances_file: str = '',
+    def __init__(self, *args,
+                 instances_file: Union[str, Sequence[str]] = '',
+                 img_dirs: Optional[Sequence[str]] = None,
                  screen: Tuple[int, int] = (1680, 1050),
                  padding: str = 'center', **kwargs):
-        self.instances_file = instances_file
+        self.instances_files = ([instances_file] if isinstance(
+            instances_file, str) else list(instances_file))
+        self.img_dirs = img_dirs
         self.screen = tuple(screen)
         self.padding = padding
         super().__init__(*args, **kwargs)
 
     def _instances(self):
-        path = self.instances_file
-        if self.data_root and path and not osp.isabs(path):
-            path = osp.join(self.data_root, path)
-        with open(path) as f:
-            coco = json.load(f)
-        images = {im['id']: im for im in coco['images']}
-        boxes = {}
-        for a in coco['annotations']:
-            if a.get('iscrowd', 0):
-                continue
-            x, y, w, h = a['bbox']
-            boxes.setdefault(a['image_id'], []).append([x, y, x + w, y + h])
-        return path, images, boxes
+        if self.img_dirs is None:  # data_prefix is joined with data_root
+            dirs = [self.data_prefix.get('img', '')] * len(
+                self.instances_files)
+        else:
+            dirs = [osp.join(self.data_root or '', d) for d in self.img_dirs]
+        if len(dirs) != len(self.instances_files):
+            raise ValueError(f'COCOSearch18Dataset: {len(dirs)} img_dirs for '
+                             f'{len(self.instances_files)} instances files')
+        images, boxes, paths = {}, {}, []
+        for path, folder in zip(self.instances_files, dirs):
+            if self.data_root and path and not osp.isabs(path):
+                path = osp.join(self.data_root, path)
+            paths.append(path)
+            with open(path) as f:
+                coco = json.load(f)
+            for im in coco['images']:
+                images[im['id']] = dict(im, path=osp.join(
+                    folder, im['file_name']))
+            for a in coco['annotations']:
+                if a.get('iscrowd', 0):
+                    continue
+                x, y, w, h = a['bbox']
+                boxes.setdefault(a['image_id'], []).append(
+                    [x, y, x + w, y + h])
+        return ' / '.join(paths), images, boxes
 
     def load_data_list(self) -> List[dict]:
         with open(self.ann_file) as f:
@@ -109,8 +127,7 @@ class COCOSearch18Dataset(ObjectScanpathDataset):
                                  'instance of the image')
             pos, layout = grid_positions(boxes, w, h, self.max_grid)
             trials.append(make_trial(
-                osp.join(self.data_prefix.get('img', ''),
-                         image['file_name']), w, h, boxes,
+                image['path'], w, h, boxes,
                 int(iou.argmax()), assign_fixations(fix, boxes), pos, layout,
                 fix, trial_id=k, subject=rec.get('subject'),
                 task=rec.get('task'),

@@ -24,6 +24,7 @@ default_hooks = dict(
         save_best='scanpath/delta', rule='less'))
 custom_hooks = [
     dict(type='RNGStateHook'),
+    # OAT: Lightning's EarlyStopping, min_delta 0, patience 30
     dict(type='EarlyStoppingHook', monitor='scanpath/delta', rule='less',
-         patience=30)
+         min_delta=0.0, patience=30)
 ]

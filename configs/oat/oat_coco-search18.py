@@ -21,6 +21,7 @@ default_hooks = dict(
 custom_hooks = [
     dict(type='RNGStateHook'),
     dict(type='ScanpathLengthHook'),
+    # OAT: Lightning's EarlyStopping, min_delta 0, patience 30
     dict(type='EarlyStoppingHook', monitor='scanpath/delta', rule='less',
-         patience=30)
+         min_delta=0.0, patience=30)
 ]

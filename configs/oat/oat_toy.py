@@ -2,7 +2,7 @@
 # full model (d 512, 4 + 4 layers) on 48 x 32 crops
 # and a 6-row position table (max(rows, cols) of the 4 x 6 shelves) fitted
 # at build time with OAT's objective (sigma 2, Adam 0.01, 10 000 steps);
-# OAT's optimiser and clipping; 30 epochs with validation every 5 instead
+# OAT's optimiser and clipping; 60 epochs with validation every 10 instead
 # of 500 with early stopping.
 _base_ = [
     '../_base_/models/oat.py', '../_base_/datasets/toy_scanpath.py',
@@ -18,11 +18,11 @@ model = dict(
     data_preprocessor=dict(
         mean=(0., 0., 0.), std=(255., 255., 255.), bgr_to_rgb=True))
 
-max_epochs = 30
-train_cfg = dict(max_epochs=max_epochs, val_interval=5)
+max_epochs = 60
+train_cfg = dict(max_epochs=max_epochs, val_interval=10)
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=10),
     checkpoint=dict(
-        type='CheckpointHook', interval=5, max_keep_ckpts=1,
+        type='CheckpointHook', interval=10, max_keep_ckpts=1,
         save_best='scanpath/delta', rule='less'))
 randomness = dict(seed=0)

@@ -223,3 +223,42 @@ def test_free_form_boxes_get_grid_positions():
     scattered = np.stack([xs, xs, xs + 5, xs + 5], 1)
     pos, layout = grid_positions(scattered, 1000, 1000, max_size=14)
     assert max(layout) <= 14 and pos.max() <= 13
+
+
+def test_amazon_covers_from_oat_layout_masks(amazon_json, tmp_path):
+    """With OAT's binary layout masks the covers are their white regions,
+    in reading order (top edge quantised to 10 px, then left to right)."""
+    with open(amazon_json) as f:
+        raw = json.load(f)
+    (tmp_path / 'binarymask').mkdir()
+    rng = np.random.default_rng(0)
+    expected = {}
+    for name in list(raw)[:2]:
+        w, h = raw[name]['size']['width'], raw[name]['size']['height']
+        mask = np.zeros((h, w, 3), np.uint8)
+        boxes = []
+        for r in range(6):
+            for c in range(14):
+                x1 = int(c * w / 14 + rng.integers(5, 20))
+                y1 = int(r * 260 + rng.integers(0, 9))  # one 10-px band
+                x2, y2 = x1 + 150, y1 + 240
+                mask[y1:y2 + 1, x1:x2 + 1] = 255
+                boxes.append([x1, y1, x2 + 1, y2 + 1])
+        cv2.imwrite(str(tmp_path / 'binarymask' / f'14x6-{name}'), mask)
+        expected[name] = np.array(boxes, float)
+    sub = {name: raw[name] for name in expected}
+    ann = tmp_path / 'Amazon2.json'
+    ann.write_text(json.dumps(sub))
+    ds = DATASETS.build(dict(type='AmazonScanpathDataset',
+                             ann_file=str(ann), data_root=str(tmp_path),
+                             mask_prefix='binarymask', drop_outliers=False))
+    for i in range(len(ds)):
+        info = ds.get_data_info(i)
+        np.testing.assert_array_equal(
+            info['boxes'], expected[osp.basename(info['img_path'])])
+    cv2.imwrite(str(tmp_path / 'binarymask' / f'14x6-{list(sub)[0]}'),
+                np.zeros((50, 50, 3), np.uint8))
+    with pytest.raises(ValueError, match='0 regions, expected 84'):
+        DATASETS.build(dict(type='AmazonScanpathDataset', ann_file=str(ann),
+                            data_root=str(tmp_path),
+                            mask_prefix='binarymask'))

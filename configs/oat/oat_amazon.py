@@ -7,7 +7,7 @@
 # model.test_cfg.mode=sample model.test_cfg.num_samples=100).
 _base_ = [
     '../_base_/models/oat.py', '../_base_/datasets/amazon_scanpath.py',
-    '../_base_/schedules/oat_500e.py', '../_base_/default_runtime.py'
+    '../_base_/schedules/oat_500e.py'
 ]
 custom_imports = dict(
     imports=['projects.common', 'projects.oat'], allow_failed_imports=False)
@@ -18,13 +18,3 @@ model = dict(
     max_len=52,
     data_preprocessor=dict(
         mean=(0., 0., 0.), std=(1., 1., 1.), bgr_to_rgb=False))
-default_hooks = dict(
-    checkpoint=dict(
-        type='CheckpointHook', interval=1, max_keep_ckpts=1,
-        save_best='scanpath/delta', rule='less'))
-custom_hooks = [
-    dict(type='RNGStateHook'),
-    # OAT: Lightning's EarlyStopping, min_delta 0, patience 30
-    dict(type='EarlyStoppingHook', monitor='scanpath/delta', rule='less',
-         min_delta=0.0, patience=30)
-]

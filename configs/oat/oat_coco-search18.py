@@ -6,7 +6,7 @@
 # by ScanpathLengthHook. Crops are RGB in [0, 1], as OAT's shelf data.
 _base_ = [
     '../_base_/models/oat.py', '../_base_/datasets/coco_search18_scanpath.py',
-    '../_base_/schedules/oat_500e.py', '../_base_/default_runtime.py'
+    '../_base_/schedules/oat_500e.py'
 ]
 custom_imports = dict(
     imports=['projects.common', 'projects.oat'], allow_failed_imports=False)
@@ -14,14 +14,3 @@ model = dict(
     crop_size={{_base_.crop_size}},
     data_preprocessor=dict(
         mean=(0., 0., 0.), std=(255., 255., 255.), bgr_to_rgb=True))
-default_hooks = dict(
-    checkpoint=dict(
-        type='CheckpointHook', interval=1, max_keep_ckpts=1,
-        save_best='scanpath/delta', rule='less'))
-custom_hooks = [
-    dict(type='RNGStateHook'),
-    dict(type='ScanpathLengthHook'),
-    # OAT: Lightning's EarlyStopping, min_delta 0, patience 30
-    dict(type='EarlyStoppingHook', monitor='scanpath/delta', rule='less',
-         min_delta=0.0, patience=30)
-]

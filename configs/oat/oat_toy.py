@@ -6,7 +6,7 @@
 # of 500 with early stopping.
 _base_ = [
     '../_base_/models/oat.py', '../_base_/datasets/toy_scanpath.py',
-    '../_base_/schedules/oat_500e.py', '../_base_/default_runtime.py'
+    '../_base_/schedules/oat_500e.py'
 ]
 custom_imports = dict(
     imports=['projects.common', 'projects.oat'], allow_failed_imports=False)
@@ -25,4 +25,5 @@ default_hooks = dict(
     checkpoint=dict(
         type='CheckpointHook', interval=10, max_keep_ckpts=1,
         save_best='scanpath/delta', rule='less'))
+custom_hooks = [dict(type='RNGStateHook')]  # a fixed 60 epochs
 randomness = dict(seed=0)

@@ -15,28 +15,22 @@ _dataset = dict(
     ann_file='Amazon.json',
     data_prefix=dict(img='images/'),
     pipeline=scanpath_pipeline)
-train_dataloader = dict(
-    batch_size=20,
+_loader = dict(
     num_workers=2,
     persistent_workers=True,
+    collate_fn=dict(type='pseudo_collate'))
+train_dataloader = dict(
+    _loader,
+    batch_size=20,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='pseudo_collate'),
     dataset=dict(_dataset, split='train'))
 val_dataloader = dict(
+    _loader,
     batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
     drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='pseudo_collate'),
     dataset=dict(_dataset, split='val', test_mode=True))
 test_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='pseudo_collate'),
-    dataset=dict(_dataset, split='test', test_mode=True))
+    val_dataloader, dataset=dict(_dataset, split='test', test_mode=True))
 val_evaluator = dict(type='ScanpathMetric')
 test_evaluator = val_evaluator

@@ -19,22 +19,22 @@ _coco = dict(
     img_dirs=['coco/train2017/', 'coco/val2017/'],
     max_grid=14,
     pipeline=scanpath_pipeline)
-train_dataloader = dict(
-    batch_size=20,
+_loader = dict(
     num_workers=2,
     persistent_workers=True,
+    collate_fn=dict(type='pseudo_collate'))
+train_dataloader = dict(
+    _loader,
+    batch_size=20,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='pseudo_collate'),
     dataset=dict(
         _coco,
         ann_file='coco_search18/coco_search18_fixations_TP_train_split1.json'))
 val_dataloader = dict(
+    _loader,
     batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
     drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='pseudo_collate'),
     dataset=dict(
         _coco,
         ann_file='coco_search18/'

@@ -9,51 +9,29 @@ scanpath_pipeline = [
     dict(type='LoadObjectCrops', crop_size=crop_size),
     dict(type='PackScanpathInputs')
 ]
+_dataset = dict(
+    type=dataset_type,
+    data_root=data_root,
+    ann_file='annotations.json',
+    data_prefix=dict(img='images/'),
+    max_grid=6,
+    pipeline=scanpath_pipeline)
+_loader = dict(
+    num_workers=0,
+    persistent_workers=False,
+    collate_fn=dict(type='pseudo_collate'))
 train_dataloader = dict(
+    _loader,
     batch_size=20,
-    num_workers=0,
-    persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='pseudo_collate'),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='annotations.json',
-        data_prefix=dict(img='images/'),
-        split='train',
-        max_grid=6,
-        pipeline=scanpath_pipeline))
+    dataset=dict(_dataset, split='train'))
 val_dataloader = dict(
+    _loader,
     batch_size=16,
-    num_workers=0,
-    persistent_workers=False,
     drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='pseudo_collate'),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='annotations.json',
-        data_prefix=dict(img='images/'),
-        split='val',
-        max_grid=6,
-        test_mode=True,
-        pipeline=scanpath_pipeline))
+    dataset=dict(_dataset, split='val', test_mode=True))
 test_dataloader = dict(
-    batch_size=16,
-    num_workers=0,
-    persistent_workers=False,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='pseudo_collate'),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='annotations.json',
-        data_prefix=dict(img='images/'),
-        split='test',
-        max_grid=6,
-        test_mode=True,
-        pipeline=scanpath_pipeline))
+    val_dataloader, dataset=dict(_dataset, split='test', test_mode=True))
 val_evaluator = dict(type='ScanpathMetric')
 test_evaluator = val_evaluator

@@ -4,11 +4,13 @@ trained OAT on a scanpath config's test split: one table.
 Usage::
 
     python tools/analysis_tools/eval_scanpath_baselines.py CONFIG \
-        [--checkpoint OAT.pth] [--split test|val] [--no-multimatch] \
-        [--seed 0] [--out table.json]
+        [--checkpoint OAT.pth] [--samples K] [--split test|val] \
+        [--no-multimatch] [--seed 0] [--out table.json]
 
 The baselines (``projects/oat/baselines.py``) predict the median human
 scanpath length of the config's training split; ``random`` uses ``--seed``.
+OAT is scored greedy, and with ``--samples K`` also by K sampled paths per
+trial (OAT's stochastic protocol uses 100).
 Every row goes through the config's data pipeline and ``ScanpathMetric``,
 as ``tools/test.py`` would.
 """
@@ -52,6 +54,8 @@ def parse_args(argv: Optional[List[str]] = None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config')
     parser.add_argument('--checkpoint', help='a trained OAT of the config')
+    parser.add_argument('--samples', type=int, default=0,
+                        help='also score OAT by this many sampled paths')
     parser.add_argument('--split', default='test', choices=('test', 'val'))
     parser.add_argument('--no-multimatch', action='store_true')
     parser.add_argument('--seed', type=int, default=0)
@@ -77,7 +81,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.checkpoint:
         model = build_model_from_config(cfg)
         load_checkpoint(model, args.checkpoint, map_location='cpu')
-        rows['OAT'] = score(model, loader, metric_cfg)
+        rows['OAT (greedy)'] = score(model, loader, metric_cfg)
+        if args.samples:
+            torch.manual_seed(args.seed)
+            model.test_cfg = dict(mode='sample', num_samples=args.samples)
+            rows[f'OAT ({args.samples} samples)'] = score(model, loader,
+                                                          metric_cfg)
     print(f'{args.split} split of {args.config} (baselines predict '
           f'{length} fixations, the training median):')
     print('| predictor | ' + ' | '.join(COLUMNS) + ' |')

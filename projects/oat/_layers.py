@@ -46,6 +46,9 @@ class CropEncoder(nn.Module):
 
     def forward(self, crops: Tensor) -> Tensor:
         """(n, 3, H, W) -> (n, out_dims)."""
+        # oneDNN's convolutions run about 1.5x faster (forward + backward)
+        # on channels-last input; the values are the same
+        crops = crops.contiguous(memory_format=torch.channels_last)
         x = F.max_pool2d(F.relu(self.conv1(crops)), 5)
         x = F.max_pool2d(F.relu(self.conv2(x)), 3)
         return self.fc(x.flatten(1))

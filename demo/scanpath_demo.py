@@ -6,14 +6,17 @@ Usage::
     python demo/scanpath_demo.py IMAGE --target-class NAME \
         DET_CONFIG DET_CHECKPOINT OAT_CONFIG OAT_CHECKPOINT \
         [--out outputs/scanpath.jpg] [--json scanpath.json] \
-        [--score-thr 0.3] [--max-objects 60] [--device cpu]
+        [--score-thr 0.3] [--max-objects 60] [--sample --seed 0]
+        [--device cpu]
 
 The target is the highest-scoring detection of ``--target-class``; the
 objects are the detections scoring at least ``--score-thr`` (at most
 ``--max-objects``, best first). Box centres are quantised to a grid of the
 rows and columns found from the boxes (projects/oat/README.md, "Any
-image"). The drawing numbers the fixations 1..T at the object centres,
-joined by arrows; ``--json`` writes the sequence of boxes.
+image"). OAT decodes greedily, or with ``--sample`` draws one path from
+its softmax (seeded). The drawing numbers the fixations 1..T at the object
+centres, joined by arrows (one marker for a run of refixations); ``--json``
+writes the sequence of boxes.
 """
 import argparse
 import json
@@ -21,6 +24,7 @@ import os.path as osp
 
 import mmcv
 import numpy as np
+import torch
 from mmdet.apis import inference_detector, init_detector
 from mmengine.runner import load_checkpoint
 
@@ -47,6 +51,9 @@ def parse_args(argv=None):
     parser.add_argument('--json', help='write the fixated boxes here')
     parser.add_argument('--score-thr', type=float, default=0.3)
     parser.add_argument('--max-objects', type=int, default=60)
+    parser.add_argument('--sample', action='store_true',
+                        help='draw one sampled path instead of the greedy')
+    parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--device', default='cpu')
     return parser.parse_args(argv)
 
@@ -86,7 +93,9 @@ def main(argv=None):
     oat = build_model_from_config(args.oat_config)
     load_checkpoint(oat, args.oat_checkpoint, map_location='cpu')
     oat.to(args.device)
-    result = predict_scanpath(oat, image, boxes, target)
+    torch.manual_seed(args.seed)
+    result = predict_scanpath(oat, image, boxes, target,
+                              'sample' if args.sample else 'greedy')
     names = [classes[i] for i in labels]
     drawn = draw_scanpath(image, boxes, result['path'], target, names)
     with atomic_path(args.out) as tmp:

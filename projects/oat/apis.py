@@ -45,7 +45,7 @@ def draw_scanpath(image: np.ndarray, boxes: np.ndarray, path: Sequence[int],
                   ) -> np.ndarray:
     """A copy of ``image`` (BGR) with the objects (grey), the target
     (green) and the fixations numbered 1..T at the object centres, joined
-    by arrows; refixations of one object are fanned out a little."""
+    by arrows; consecutive refixations share one marker ("2-5")."""
     out = image.copy()
     boxes = np.asarray(boxes, float).reshape(-1, 4)
     scale = max(1.0, max(out.shape[:2]) / 640)
@@ -59,22 +59,30 @@ def draw_scanpath(image: np.ndarray, boxes: np.ndarray, path: Sequence[int],
                         cv2.FONT_HERSHEY_SIMPLEX, 0.5 * scale, colour,
                         thick)
     centres = box_centres(boxes)
-    points, seen = [], {}
-    for obj in path:
-        k = seen.get(obj, 0)
-        seen[obj] = k + 1
+    # one marker per run of refixations ("2-5"); a revisit of an object is
+    # set a little aside so both markers stay readable
+    runs, visits = [], {}
+    for n, obj in enumerate(path, 1):
+        if runs and runs[-1][0] == obj:
+            runs[-1][2] = n
+            continue
+        k = visits.get(obj, 0)
+        visits[obj] = k + 1
         angle = 2.4 * k
-        offset = 8 * scale * k * np.array([np.cos(angle), np.sin(angle)])
-        points.append(centres[obj] + offset)
-    points = np.round(points).astype(int) if points else np.zeros((0, 2))
+        offset = 10 * scale * min(k, 3) * np.array([np.cos(angle),
+                                                   np.sin(angle)])
+        runs.append([obj, n, n, centres[obj] + offset])
+    points = [tuple(int(v) for v in np.round(r[3])) for r in runs]
     for a, b in zip(points[:-1], points[1:]):
-        cv2.arrowedLine(out, tuple(map(int, a)), tuple(map(int, b)),
-                        (0, 140, 255), thick, tipLength=0.15)
+        cv2.arrowedLine(out, a, b, (0, 140, 255), thick, tipLength=0.15)
     radius = int(11 * scale)
-    for n, p in enumerate(points, 1):
-        cv2.circle(out, tuple(map(int, p)), radius, (0, 90, 230), -1)
-        cv2.putText(out, str(n), (int(p[0] - radius * 0.6),
-                                  int(p[1] + radius * 0.45)),
-                    cv2.FONT_HERSHEY_SIMPLEX, 0.45 * scale, (255, 255, 255),
+    for (obj, first, last, _), p in zip(runs, points):
+        text = str(first) if first == last else f'{first}-{last}'
+        size = 0.45 * scale * (1 if len(text) < 3 else 0.8)
+        cv2.circle(out, p, radius + 3 * (len(text) > 2), (0, 90, 230), -1)
+        (tw, th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, size,
+                                      1)
+        cv2.putText(out, text, (p[0] - tw // 2, p[1] + th // 2),
+                    cv2.FONT_HERSHEY_SIMPLEX, size, (255, 255, 255),
                     max(1, thick - 1))
     return out

@@ -117,11 +117,11 @@ class OAT(BaseModel):
             torch.from_numpy(load_positional_table(pe_table)), half)
         self.encoder = nn.TransformerEncoder(
             nn.TransformerEncoderLayer(embed_dims, num_heads, ffn_dims,
-                                       dropout, batch_first=True),
+                                       dropout),
             num_encoder_layers, enable_nested_tensor=False)
         self.decoder = nn.TransformerDecoder(
             nn.TransformerDecoderLayer(embed_dims, num_heads, ffn_dims,
-                                       dropout, batch_first=True),
+                                       dropout),
             num_decoder_layers)
         self.time_dropout = nn.Dropout(dropout)
         self.register_buffer('time_encoding',
@@ -162,7 +162,10 @@ class OAT(BaseModel):
         ], -1)
         tokens = torch.cat([obj, tgt_token[:, None]], 1)
         pad = torch.cat([~valid, valid.new_zeros(b, 1)], 1)
-        memory = self.encoder(tokens, src_key_padding_mask=pad)
+        # sequence-first, as OAT: the same attention kernels (PyTorch's
+        # fused batch-first inference path rounds differently, ~1e-5)
+        memory = self.encoder(tokens.transpose(0, 1),
+                              src_key_padding_mask=pad).transpose(0, 1)
         # the BOS token: a blank crop (ones, as the official collator) at
         # grid (rows // 2, cols // 2), flag 0
         blank = crops.new_ones((1, 3) + tuple(crops.shape[-2:]))
@@ -194,9 +197,11 @@ class OAT(BaseModel):
                          seq == PAD], 1)
         causal = torch.ones(t + 1, t + 1, dtype=torch.bool,
                             device=seq.device).triu(1)
-        out = self.decoder(tokens, enc['memory'], tgt_mask=causal,
+        out = self.decoder(tokens.transpose(0, 1),
+                           enc['memory'].transpose(0, 1), tgt_mask=causal,
                            tgt_key_padding_mask=pad,
-                           memory_key_padding_mask=enc['memory_pad'])
+                           memory_key_padding_mask=enc['memory_pad']
+                           ).transpose(0, 1)
         logits = self.pointer(enc['memory'], out)
         # objects that only pad the batch can never be chosen. (OAT's
         # batches have one layout each, so it needs no such mask.)

@@ -49,7 +49,9 @@ def load_config(path: str, cfg_options: Optional[dict], launcher: str,
         raise UserInputError(
             f'Config "{path}" does not exist. Fix: pass a file under '
             'configs/, e.g. configs/toy/dino-4scale_r18_1xb8-500i_toy.py')
+    from .config_errors import remember_config
     cfg = Config.fromfile(path)
+    remember_config(cfg, path)
     cfg.launcher = launcher
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
@@ -61,16 +63,38 @@ def load_config(path: str, cfg_options: Optional[dict], launcher: str,
     return cfg
 
 
+#: set to 1 (or pass --debug to a tool) to keep the traceback of the errors
+#: that run_cli otherwise prints as one line
+DEBUG_ENV = 'ATTNVISION_DEBUG'
+
+
 def run_cli(main: Callable[[], None]) -> None:
     """Run a tool's ``main`` and turn errors a user can fix into one clear
-    line on stderr and exit code 1 (other errors keep their traceback)."""
+    line on stderr and exit code 1: bad paths and inputs, and config
+    mistakes (an unknown ``type`` or argument, see
+    :mod:`projects.common.utils.config_errors`). Other errors keep their
+    traceback; so do these with ``--debug`` or ``ATTNVISION_DEBUG=1``."""
     from ..apis.frame_source import FrameSourceError
     from ..datasets.transforms.loading import CorruptImageError
     from ..engine.checkpoint_compat import UnsafeCheckpointError
+    from .config_errors import explain_config_error
     from .dataset_check import DatasetNotFoundError
+    debug = os.environ.get(DEBUG_ENV, '') not in ('', '0')
+    if '--debug' in sys.argv:
+        sys.argv.remove('--debug')
+        debug = True
     try:
         main()
     except (UserInputError, DatasetNotFoundError, CorruptImageError,
             UnsafeCheckpointError, FrameSourceError) as error:
+        if debug:
+            raise
         print(f'error: {error}', file=sys.stderr)
+        sys.exit(1)
+    except (KeyError, TypeError) as error:
+        message = None if debug else explain_config_error(error)
+        if message is None:
+            raise
+        print(f'error: {message} (--debug or {DEBUG_ENV}=1 shows the '
+              f'traceback)', file=sys.stderr)
         sys.exit(1)

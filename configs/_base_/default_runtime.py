@@ -11,8 +11,13 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=1),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='DetVisualizationHook'))
-# Stores torch's RNG state in checkpoints so --resume continues exactly.
-custom_hooks = [dict(type='RNGStateHook')]
+# Stores torch's RNG state in checkpoints so --resume continues exactly;
+# skips (and counts) updates whose loss is NaN or infinite, stops after 10
+# such, and never writes a checkpoint of non-finite weights.
+custom_hooks = [
+    dict(type='RNGStateHook'),
+    dict(type='NonFiniteLossHook', action='skip', max_skips=10)
+]
 
 env_cfg = dict(
     cudnn_benchmark=False,

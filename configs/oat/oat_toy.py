@@ -25,5 +25,8 @@ default_hooks = dict(
     checkpoint=dict(
         type='CheckpointHook', interval=10, max_keep_ckpts=1,
         save_best='scanpath/delta', rule='less'))
-custom_hooks = [dict(type='RNGStateHook')]  # a fixed 60 epochs
+custom_hooks = [  # a fixed 60 epochs, no early stopping
+    dict(type='RNGStateHook'),
+    dict(type='NonFiniteLossHook', action='skip', max_skips=10)
+]
 randomness = dict(seed=0)

@@ -21,6 +21,7 @@ default_hooks = dict(
         save_best='scanpath/delta', rule='less'))
 custom_hooks = [
     dict(type='RNGStateHook'),
+    dict(type='NonFiniteLossHook', action='skip', max_skips=10),
     dict(type='ScanpathLengthHook'),
     dict(type='EarlyStoppingHook', monitor='scanpath/delta', rule='less',
          min_delta=0.0, patience=30)

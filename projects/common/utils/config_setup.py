@@ -77,6 +77,7 @@ def run_cli(main: Callable[[], None]) -> None:
     from ..apis.frame_source import FrameSourceError
     from ..datasets.transforms.loading import CorruptImageError
     from ..engine.checkpoint_compat import UnsafeCheckpointError
+    from ..engine.hooks import NonFiniteLossError
     from .config_errors import explain_config_error
     from .dataset_check import DatasetNotFoundError
     debug = os.environ.get(DEBUG_ENV, '') not in ('', '0')
@@ -86,7 +87,8 @@ def run_cli(main: Callable[[], None]) -> None:
     try:
         main()
     except (UserInputError, DatasetNotFoundError, CorruptImageError,
-            UnsafeCheckpointError, FrameSourceError) as error:
+            UnsafeCheckpointError, FrameSourceError,
+            NonFiniteLossError) as error:
         if debug:
             raise
         print(f'error: {error}', file=sys.stderr)

@@ -18,7 +18,7 @@ import cv2
 import projects.common  # noqa: F401  registers modules, fixes torch.load
 from projects.common.apis import CameraSource, VideoFileSource
 from projects.common.utils import UserInputError, run_cli
-from projects.mixformer.apis import init_tracker, track_video
+from projects.mixformer.apis import init_tracker, parse_box, track_video
 
 
 def parse_args(argv=None):
@@ -35,17 +35,6 @@ def parse_args(argv=None):
     parser.add_argument('--max-frames', type=int, default=0,
                         help='stop after this many frames (0: all)')
     return parser.parse_args(argv)
-
-
-def parse_box(text: str):
-    try:
-        box = [float(v) for v in text.split(',')]
-    except ValueError:
-        box = []
-    if len(box) != 4 or box[2] <= 0 or box[3] <= 0:
-        raise UserInputError(f'--init-bbox {text!r}: expected x,y,w,h with '
-                             f'w and h > 0, e.g. --init-bbox 120,80,60,40')
-    return box
 
 
 def has_display() -> bool:

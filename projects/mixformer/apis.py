@@ -13,6 +13,19 @@ from projects.common.apis import FrameOutput, FrameSource, LoopStats
 from projects.common.utils.model_build import build_model_from_config
 
 
+def parse_box(text: str):
+    """``'x,y,w,h'`` -> four floats; a clear error for anything else."""
+    from projects.common.utils import UserInputError
+    try:
+        box = [float(v) for v in text.split(',')]
+    except ValueError:
+        box = []
+    if len(box) != 4 or box[2] <= 0 or box[3] <= 0:
+        raise UserInputError(f'--init-bbox {text!r}: expected x,y,w,h with '
+                             f'w and h > 0, e.g. --init-bbox 120,80,60,40')
+    return box
+
+
 def init_tracker(config: str, checkpoint: Optional[str],
                  device: str = 'cpu'):
     """Build the tracker of ``config`` and load ``checkpoint`` (None keeps

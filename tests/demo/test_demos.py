@@ -21,6 +21,8 @@ def random_checkpoint(tmp_path_factory):
     register_all_modules()
     torch.manual_seed(0)
     model = MODELS.build(Config.fromfile(TOY_CONFIG).model)
+    # DINO's level_embed is uninitialised memory until init_weights
+    model.init_weights()
     path = str(tmp_path_factory.mktemp('ckpt') / 'random.pth')
     torch.save(dict(state_dict=model.state_dict(),
                     meta=dict(dataset_meta=dict(ToyShapesDataset.METAINFO))),

@@ -30,6 +30,8 @@ def tiny_models(tmp_path_factory):
     folder = tmp_path_factory.mktemp('scanpath_models')
     torch.manual_seed(0)
     det = MODELS.build(Config.fromfile(TOY_CONFIG).model)
+    # DINO's level_embed is uninitialised memory until init_weights
+    det.init_weights()
     det_ckpt = str(folder / 'det.pth')
     torch.save(dict(state_dict=det.state_dict(),
                     meta=dict(dataset_meta=dict(ToyShapesDataset.METAINFO))),

@@ -4,30 +4,17 @@ import os.path as osp
 
 import cv2
 import pytest
-import torch
-from mmengine.config import Config
 
 import projects.common  # noqa: F401
-from mmdet.registry import MODELS
-from mmdet.utils import register_all_modules
-from projects.common.datasets import ToyShapesDataset
-
-from projects.common.testing import TOY_CONFIG, run_tool
+from projects.common.testing import (TOY_CONFIG, run_tool,
+                                     save_random_toy_detector)
 
 
 @pytest.fixture(scope='module')
 def random_checkpoint(tmp_path_factory):
     """The toy DINO with random weights, saved as tools/train.py would."""
-    register_all_modules()
-    torch.manual_seed(0)
-    model = MODELS.build(Config.fromfile(TOY_CONFIG).model)
-    # DINO's level_embed is uninitialised memory until init_weights
-    model.init_weights()
-    path = str(tmp_path_factory.mktemp('ckpt') / 'random.pth')
-    torch.save(dict(state_dict=model.state_dict(),
-                    meta=dict(dataset_meta=dict(ToyShapesDataset.METAINFO))),
-               path)
-    return path
+    return save_random_toy_detector(
+        str(tmp_path_factory.mktemp('ckpt') / 'random.pth'))
 
 
 def _frames(path):

@@ -11,9 +11,8 @@ from mmengine.config import Config
 import projects.common  # noqa: F401
 from mmdet.registry import MODELS
 from mmdet.utils import register_all_modules
-from projects.common.datasets import ToyShapesDataset
 from projects.common.testing import (MIXFORMER_TOY_CONFIG, TOY_CONFIG,
-                                     tool_main)
+                                     save_random_toy_detector, tool_main)
 from projects.common.utils import UserInputError
 
 
@@ -22,14 +21,8 @@ def random_models(tmp_path_factory):
     register_all_modules()
     import projects.mixformer  # noqa: F401
     folder = tmp_path_factory.mktemp('detect_track')
+    det_ckpt = save_random_toy_detector(str(folder / 'det.pth'))
     torch.manual_seed(0)
-    det = MODELS.build(Config.fromfile(TOY_CONFIG).model)
-    # DINO's level_embed is uninitialised memory until init_weights
-    det.init_weights()
-    det_ckpt = str(folder / 'det.pth')
-    torch.save(dict(state_dict=det.state_dict(),
-                    meta=dict(dataset_meta=dict(ToyShapesDataset.METAINFO))),
-               det_ckpt)
     sot = MODELS.build(Config.fromfile(MIXFORMER_TOY_CONFIG).model)
     sot.init_weights()
     sot_ckpt = str(folder / 'sot.pth')

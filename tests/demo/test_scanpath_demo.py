@@ -12,8 +12,8 @@ from mmengine.config import Config
 import projects.common  # noqa: F401
 from mmdet.registry import MODELS
 from mmdet.utils import register_all_modules
-from projects.common.datasets import ToyShapesDataset
-from projects.common.testing import TOY_CONFIG, ROOT, tool_main
+from projects.common.testing import (ROOT, TOY_CONFIG,
+                                     save_random_toy_detector, tool_main)
 
 TINY_OAT = '''
 _base_ = '{base}'
@@ -28,14 +28,7 @@ def tiny_models(tmp_path_factory):
     register_all_modules()
     import projects.oat  # noqa: F401
     folder = tmp_path_factory.mktemp('scanpath_models')
-    torch.manual_seed(0)
-    det = MODELS.build(Config.fromfile(TOY_CONFIG).model)
-    # DINO's level_embed is uninitialised memory until init_weights
-    det.init_weights()
-    det_ckpt = str(folder / 'det.pth')
-    torch.save(dict(state_dict=det.state_dict(),
-                    meta=dict(dataset_meta=dict(ToyShapesDataset.METAINFO))),
-               det_ckpt)
+    det_ckpt = save_random_toy_detector(str(folder / 'det.pth'))
     oat_cfg = folder / 'oat_tiny.py'
     oat_cfg.write_text(TINY_OAT.format(
         base=osp.join(ROOT, 'configs', 'oat', 'oat_toy.py')))

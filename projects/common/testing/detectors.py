@@ -19,6 +19,21 @@ def toy_detector(config: str, seed: int = 0, **model_overrides):
     return model
 
 
+def save_random_toy_detector(path: str, seed: int = 0) -> str:
+    """The toy DINO (TOY_CONFIG) initialised at random and saved as
+    tools/train.py would, with the toy classes: a detector for the demo
+    tests. Returns ``path``."""
+    import torch
+
+    from projects.common.datasets import ToyShapesDataset
+    from ._utils import TOY_CONFIG
+    model = toy_detector(TOY_CONFIG, seed)
+    torch.save(dict(state_dict=model.state_dict(),
+                    meta=dict(dataset_meta=dict(ToyShapesDataset.METAINFO))),
+               path)
+    return path
+
+
 def det_samples(boxes_per_image: Sequence,
                 img_shapes: Optional[Sequence[Tuple[int, int]]] = None,
                 batch_shape: Tuple[int, int] = (128, 128)):

@@ -13,7 +13,7 @@ sometimes revisiting, until it lands on the target (then maybe one
 refixation) or gives up after ``--max-fixations``. Each
 simulated subject has its own weights. The file layout::
 
-    images/shelf_XXXX.png     the shelves
+    images/shelf_0000.png ... one PNG per shelf
     annotations.json          ObjectScanpathDataset format: images (with
                               "layout"), annotations (product boxes with
                               "grid"), scanpaths (target_id, fixations in

@@ -79,10 +79,16 @@ class NonFiniteLossHook(Hook):
                 all_reduce(ok, op='min')
             if ok.item() == 1:
                 result = update(loss, *args, **kwargs)
-                if self.check_weights:
-                    self._bad_weight = next(
-                        (n for n, p in params
-                         if not torch.isfinite(p.detach()).all()), None)
+                if self.check_weights and params:
+                    # one reduction, one device sync per iteration; the
+                    # name is looked up only when something is wrong
+                    finite = torch.stack([
+                        torch.isfinite(p.detach()).all() for _, p in params
+                    ]).all()
+                    if not finite:
+                        self._bad_weight = next(
+                            n for n, p in params
+                            if not torch.isfinite(p.detach()).all())
                 return result
             self._bad_iter = True
             wrapper.zero_grad()

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from projects.common.testing import TOY_CONFIG, tool_main
+from projects.common.testing import TOY_CONFIG, tool_main, toy_options
 from projects.common.utils import run_cli
 from projects.common.utils.config_errors import (_CONFIGS,
                                                  accepted_arguments,
@@ -30,12 +30,12 @@ def _run(script, argv, monkeypatch, capsys):
 
 
 def test_train_names_an_unknown_argument_and_the_closest(
-        tmp_path, monkeypatch, capsys):
+        tmp_path, monkeypatch, capsys, toy_data):
     cfg = _config(tmp_path, 'bad_arg.py',
                   "model = dict(bbox_head=dict(num_clases=3))")
     code, err = _run('tools/train.py', [cfg, '--work-dir',
-                                        str(tmp_path / 'w')],
-                     monkeypatch, capsys)
+                                        str(tmp_path / 'w')] +
+                     toy_options(toy_data), monkeypatch, capsys)
     lines = [line for line in err.splitlines() if line.strip()]
     assert code == 1 and len(lines) == 1, err
     assert lines[0].startswith(f'error: {cfg}: model.bbox_head.num_clases:')
@@ -43,14 +43,15 @@ def test_train_names_an_unknown_argument_and_the_closest(
     assert "did you mean 'num_classes'?" in lines[0]
 
 
-def test_test_and_demo_name_an_unknown_type(tmp_path, monkeypatch, capsys):
+def test_test_and_demo_name_an_unknown_type(tmp_path, monkeypatch, capsys,
+                                            toy_data):
     cfg = _config(tmp_path, 'bad_type.py',
                   "model = dict(backbone=dict(type='ResNett'))")
     ckpt = tmp_path / 'none.pth'
     ckpt.write_bytes(b'')
     code, err = _run('tools/test.py', [cfg, str(ckpt), '--work-dir',
-                                       str(tmp_path / 'w')],
-                     monkeypatch, capsys)
+                                       str(tmp_path / 'w')] +
+                     toy_options(toy_data), monkeypatch, capsys)
     assert code == 1
     assert ("model.backbone.type: unknown type 'ResNett' (not in the mmdet "
             "model registry); did you mean 'ResNet'?") in err
@@ -64,39 +65,25 @@ def test_test_and_demo_name_an_unknown_type(tmp_path, monkeypatch, capsys):
 
 
 def test_pipeline_type_and_debug_keeps_the_traceback(tmp_path, monkeypatch,
-                                                     capsys):
+                                                     capsys, toy_data):
     cfg = _config(
         tmp_path, 'bad_transform.py',
         "train_dataloader = dict(dataset=dict(pipeline=["
         "dict(type='LoadImageFromFile'), dict(type='RandomFlipp')]))\n"
         "train_cfg = dict(max_iters=1)")
-    from projects.common.testing import toy_options
-    opts = toy_options(osp_toy(tmp_path))
+    # the pipeline error comes when the training data is built, after the
+    # dataset paths are checked: point the config at the session toy data
+    opts = toy_options(toy_data)
     code, err = _run('tools/train.py', [cfg, '--work-dir',
                                         str(tmp_path / 'w')] + opts,
                      monkeypatch, capsys)
     assert code == 1
     assert ('train_dataloader.dataset.pipeline[1].type: unknown type '
             "'RandomFlipp'") in err and "did you mean 'RandomFlip'?" in err
-    monkeypatch.setattr(sys, 'argv', ['tools/train.py', cfg, '--debug'])
+    monkeypatch.setattr(sys, 'argv', ['tools/train.py', cfg, '--debug'] +
+                        opts)
     with pytest.raises(KeyError, match='RandomFlipp is not in'):
         run_cli(tool_main('tools/train.py'))
-
-
-def osp_toy(tmp_path):
-    """A toy dataset of 2 images per split (the pipeline error comes when
-    the training data is built, after the dataset paths are checked)."""
-    out = tmp_path / 'toy'
-    main = tool_main('tools/misc/make_toy_data.py')
-    sys_argv = sys.argv
-    try:
-        sys.argv = ['make_toy_data.py', '--out', str(out), '--num-train',
-                    '2', '--num-val', '2', '--num-test', '2',
-                    '--video-frames', '2']
-        main()
-    finally:
-        sys.argv = sys_argv
-    return str(out)
 
 
 def test_other_errors_are_left_alone():

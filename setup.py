@@ -9,5 +9,7 @@ setup(
     python_requires='>=3.8',
     install_requires=['mmdet==3.3.0', 'mmengine==0.10.7', 'mmcv==2.1.0',
                       'mmpretrain==1.2.0', 'multimatch-gaze==0.1.3'],
+    # ONNX export (tools/deployment/pytorch2onnx.py); pins in requirements.txt
+    extras_require={'deploy': ['onnx', 'onnxruntime', 'onnxsim']},
     license='Apache-2.0',
 )

@@ -32,9 +32,17 @@ class RelationDETR(DINO):
     decoded by the same decoder without relation nor mask, trained with
     one-to-many matching in :class:`RelationDETRHead`.
 
+    Every part is a config switch, so the paper's ablations and "DINO +
+    position relation" are configs (``configs/relation_detr/ablations/``):
+    ``num_hybrid_queries=0`` (no hybrid branch),
+    ``encoder.with_memory_fusion``, ``decoder.with_position_relation``,
+    ``decoder.with_query_scale`` and ``bbox_head.loss_cls`` (``FocalLoss``
+    instead of ``IoUAwareBCELoss``). With all of them off the model computes
+    what mmdet's DINO computes (``tests/relation_detr``).
+
     Args:
-        num_hybrid_queries (int): Queries of the hybrid branch. Defaults to
-            1500.
+        num_hybrid_queries (int): Queries of the hybrid branch; 0 turns the
+            branch off. Defaults to 1500.
         *args, **kwargs: As :class:`mmdet.models.DINO`.
     """
 
@@ -47,6 +55,8 @@ class RelationDETR(DINO):
         # Relation-DETR: memory fusion / query scale + position relation
         init_dino_layers(self, RelationDetrTransformerEncoder,
                          RelationDetrTransformerDecoder)
+        if not self.num_hybrid_queries:
+            return
         # Relation-DETR: the hybrid branch's queries and encoder heads
         self.hybrid_query_embedding = nn.Embedding(self.num_hybrid_queries,
                                                    self.embed_dims)
@@ -59,22 +69,28 @@ class RelationDETR(DINO):
         super().init_weights()
         # Relation-DETR initialises the new parts as the official code does
         nn.init.normal_(self.query_embedding.weight)
-        nn.init.normal_(self.hybrid_query_embedding.weight)
-        nn.init.constant_(self.hybrid_cls_branch.bias,
-                          bias_init_with_prob(0.01))
-        nn.init.constant_(self.hybrid_reg_branch[-1].weight, 0)
-        nn.init.constant_(self.hybrid_reg_branch[-1].bias, 0)
-        for module in self.encoder.memory_fusion.modules():
-            if hasattr(module, 'reset_parameters'):
-                module.reset_parameters()
-        self.decoder.position_relation_embedding.pos_proj[0].reset_parameters()
+        reg_branches = list(self.bbox_head.reg_branches)
+        if self.num_hybrid_queries:
+            nn.init.normal_(self.hybrid_query_embedding.weight)
+            nn.init.constant_(self.hybrid_cls_branch.bias,
+                              bias_init_with_prob(0.01))
+            nn.init.constant_(self.hybrid_reg_branch[-1].weight, 0)
+            nn.init.constant_(self.hybrid_reg_branch[-1].bias, 0)
+            reg_branches.append(self.hybrid_reg_branch)
+        if self.encoder.with_memory_fusion:
+            for module in self.encoder.memory_fusion.modules():
+                if hasattr(module, 'reset_parameters'):
+                    module.reset_parameters()
+        if self.decoder.with_position_relation:
+            self.decoder.position_relation_embedding.pos_proj[
+                0].reset_parameters()
         # official MLPs (box branches, ref_point_head, query_scale) are
         # xavier with zero bias; mmdet leaves the hidden box layers default
-        hidden = [layer for branch in (*self.bbox_head.reg_branches,
-                                       self.hybrid_reg_branch)
+        hidden = [layer for branch in reg_branches
                   for layer in branch[:-1] if isinstance(layer, nn.Linear)]
-        for mlp in (self.decoder.ref_point_head, self.decoder.query_scale):
-            hidden.extend(mlp.layers)
+        hidden.extend(self.decoder.ref_point_head.layers)
+        if self.decoder.with_query_scale:
+            hidden.extend(self.decoder.query_scale.layers)
         for layer in hidden:
             nn.init.xavier_uniform_(layer.weight)
             nn.init.zeros_(layer.bias)
@@ -94,7 +110,7 @@ class RelationDETR(DINO):
             output_proposals = dino_queries(self, memory, memory_mask,
                                             spatial_shapes,
                                             batch_data_samples)
-        if self.training:
+        if self.training and self.num_hybrid_queries:
             # Relation-DETR: hybrid queries from separate encoder heads
             hybrid_scores, hybrid_boxes, hybrid_unact = select_topk_proposals(
                 output_memory, output_proposals, self.hybrid_cls_branch,
@@ -142,6 +158,7 @@ class RelationDETR(DINO):
             # ground truth (no denoising query), as DINO does
             outputs['hidden_states'] = hidden_states + \
                 self.dn_query_generator.label_embedding.weight[0, 0] * 0.0
+        if self.training and hybrid_query is not None:
             # Relation-DETR: the hybrid pass, same decoder, no relation/mask
             hybrid_states, hybrid_refs = self.decoder(
                 query=hybrid_query,

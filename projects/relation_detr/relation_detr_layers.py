@@ -23,10 +23,23 @@ class RelationDetrTransformerEncoder(DeformableDetrTransformerEncoder):
     Relation-DETR: the encoder input and the outputs of all layers are
     concatenated and fused by Linear -> ReLU -> Linear -> LayerNorm; the
     fused memory feeds both the query selection and the decoder.
+
+    Args:
+        with_memory_fusion (bool): Fuse the input and every layer's output
+            (Relation-DETR); False returns the last layer's output as
+            mmdet's deformable encoder does (an ablation). Defaults to True.
+        *args, **kwargs: As :class:`DeformableDetrTransformerEncoder`.
     """
+
+    def __init__(self, *args, with_memory_fusion: bool = True,
+                 **kwargs) -> None:
+        self.with_memory_fusion = with_memory_fusion
+        super().__init__(*args, **kwargs)
 
     def _init_layers(self) -> None:
         super()._init_layers()
+        if not self.with_memory_fusion:
+            return
         self.memory_fusion = nn.Sequential(
             nn.Linear((self.num_layers + 1) * self.embed_dims,
                       self.embed_dims), nn.ReLU(inplace=True),
@@ -39,7 +52,7 @@ class RelationDetrTransformerEncoder(DeformableDetrTransformerEncoder):
                 **kwargs) -> Tensor:
         reference_points = self.get_encoder_reference_points(
             spatial_shapes, valid_ratios, device=query.device)
-        outputs = [query]
+        outputs = [query] if self.with_memory_fusion else None
         for layer in self.layers:
             query = layer(
                 query=query,
@@ -50,7 +63,10 @@ class RelationDetrTransformerEncoder(DeformableDetrTransformerEncoder):
                 valid_ratios=valid_ratios,
                 reference_points=reference_points,
                 **kwargs)
-            outputs.append(query)
+            if outputs is not None:
+                outputs.append(query)
+        if outputs is None:
+            return query
         return self.memory_fusion(torch.cat(outputs, -1))
 
 
@@ -130,15 +146,34 @@ class RelationDetrTransformerDecoder(DinoTransformerDecoder):
       the denoising mask blocks;
     * ``skip_relation=True`` (the hybrid one-to-many pass) keeps the plain
       mask.
+
+    Both parts can be switched off for ablations (or to plug the relation
+    alone into DINO): with both off this computes what
+    :class:`DinoTransformerDecoder` computes.
+
+    Args:
+        with_position_relation (bool): The position-relation bias. Defaults
+            to True.
+        with_query_scale (bool): The conditional query-position scaling.
+            Defaults to True.
+        *args, **kwargs: As :class:`DinoTransformerDecoder`.
     """
+
+    def __init__(self, *args, with_position_relation: bool = True,
+                 with_query_scale: bool = True, **kwargs) -> None:
+        self.with_position_relation = with_position_relation
+        self.with_query_scale = with_query_scale
+        super().__init__(*args, **kwargs)
 
     def _init_layers(self) -> None:
         super()._init_layers()
-        self.query_scale = MLP(self.embed_dims, self.embed_dims,
-                               self.embed_dims, 2)
-        num_heads = self.layer_cfg['self_attn_cfg']['num_heads']
-        self.position_relation_embedding = PositionRelationEmbedding(
-            16, num_heads)
+        if self.with_query_scale:
+            self.query_scale = MLP(self.embed_dims, self.embed_dims,
+                                   self.embed_dims, 2)
+        if self.with_position_relation:
+            num_heads = self.layer_cfg['self_attn_cfg']['num_heads']
+            self.position_relation_embedding = PositionRelationEmbedding(
+                16, num_heads)
 
     def forward(self,
                 query: Tensor,
@@ -158,13 +193,15 @@ class RelationDetrTransformerDecoder(DinoTransformerDecoder):
         intermediate, intermediate_refs = [], [reference_points]
         attn_mask = self_attn_mask
         previous_boxes = reference_points
+        with_relation = self.with_position_relation and not skip_relation
         scale = torch.cat([valid_ratios, valid_ratios], -1)[:, None]
         for lid, layer in enumerate(self.layers):
             reference_input = reference_points[:, :, None] * scale
             query_pos = self.ref_point_head(
                 coordinate_to_encoding(reference_input[:, :, 0, :],
                                        num_feats=self.embed_dims // 2))
-            if lid > 0:  # Relation-DETR: conditional position scaling
+            if lid > 0 and self.with_query_scale:
+                # Relation-DETR: conditional position scaling
                 query_pos = query_pos * self.query_scale(query)
             query = layer(
                 query,
@@ -183,7 +220,7 @@ class RelationDetrTransformerDecoder(DinoTransformerDecoder):
                              reference_unact).sigmoid()
             intermediate.append(hidden)
             intermediate_refs.append(new_reference)
-            if not skip_relation and lid < self.num_layers - 1:
+            if with_relation and lid < self.num_layers - 1:
                 # Relation-DETR: bias of the next self-attention from the
                 # boxes this layer predicts (what the head outputs)
                 with torch.no_grad():

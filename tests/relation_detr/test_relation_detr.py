@@ -1,4 +1,6 @@
 """Relation-DETR detector, head and layers (mmdet's DINO test pattern)."""
+import copy
+import os
 import os.path as osp
 
 import pytest
@@ -322,3 +324,95 @@ def test_head_refines_with_the_official_eps_near_0_and_1():
         logit = torch.log(x.clamp(min=1e-3) / (1 - x).clamp(min=1e-3))
         expected = (head.reg_branches[layer](hidden[layer]) + logit).sigmoid()
         torch.testing.assert_close(boxes[layer], expected)
+
+
+ABLATIONS = osp.join(ROOT, 'configs', 'relation_detr', 'ablations')
+
+
+def _dims_256(cfg_model):
+    """The toy model at 256 channels (mmdet's DINO decoder encodes the
+    reference points with 128 sine features per coordinate), 2 + 2
+    layers."""
+    cfg_model.encoder.num_layers = 2
+    cfg_model.decoder.num_layers = 2
+    for attn in ('self_attn_cfg', 'cross_attn_cfg', 'ffn_cfg'):
+        for part in (cfg_model.encoder, cfg_model.decoder):
+            if attn in part.layer_cfg:
+                part.layer_cfg[attn].embed_dims = 256
+    cfg_model.neck.out_channels = 256
+    cfg_model.positional_encoding.num_feats = 128
+    cfg_model.bbox_head.embed_dims = 256
+    return cfg_model
+
+
+def test_every_part_off_computes_what_mmdet_dino_computes():
+    """The ablations' baseline (every Relation-DETR switch off) and mmdet's
+    DINO built from the same config, with the same weights: identical
+    outputs (with mmdet's eps in the head); the full model differs."""
+    register_all_modules()
+    base = Config.fromfile(osp.join(ABLATIONS,
+                                    'dino_r50-baseline_8xb2-12e_coco.py'))
+    toy = _dims_256(Config.fromfile(TOY).model)
+    toy.num_hybrid_queries = 0
+    toy.encoder.with_memory_fusion = False
+    toy.decoder.with_position_relation = False
+    toy.decoder.with_query_scale = False
+    toy.bbox_head.loss_cls = base.model.bbox_head.loss_cls
+    assert toy.bbox_head.loss_cls.type == 'FocalLoss'
+    dino_cfg = copy.deepcopy(toy)  # building fills the head's config
+    torch.manual_seed(0)
+    ours = MODELS.build(toy)
+    ours.init_weights()
+    _perturb(ours)
+    dino_cfg.type = 'DINO'
+    dino_cfg.bbox_head.type = 'DINOHead'
+    dino_cfg.pop('num_hybrid_queries')
+    dino_cfg.bbox_head.pop('hybrid_assign')
+    dino_cfg.encoder.pop('with_memory_fusion')
+    for key in ('with_position_relation', 'with_query_scale'):
+        dino_cfg.decoder.pop(key)
+    dino = MODELS.build(dino_cfg)
+    # same parameters, same names: the switched-off model has no extras
+    dino.load_state_dict(ours.state_dict(), strict=True)
+    # the one difference left is the head's inverse-sigmoid eps (official
+    # 1e-3, mmdet 1e-5), which the perturbed box heads reach
+    ours.bbox_head.reference_eps = 1e-5
+    full = MODELS.build(_dims_256(Config.fromfile(TOY).model))
+    full.load_state_dict(ours.state_dict(), strict=False)
+    images = torch.rand(1, 3, 96, 128)
+    outputs = []
+    for model in (ours, dino, full):
+        model.eval()
+        with torch.no_grad():
+            outputs.append(model(images, _samples([[]], [(96, 128)]),
+                                 mode='tensor'))
+    for a, b in zip(outputs[0], outputs[1]):
+        torch.testing.assert_close(a, b, rtol=0, atol=1e-6)
+    assert not torch.allclose(outputs[0][0], outputs[2][0], atol=1e-3)
+
+
+@pytest.mark.parametrize('name', sorted(
+    p for p in os.listdir(ABLATIONS) if p.endswith('.py')))
+def test_ablation_configs_switch_only_their_parts(name):
+    register_all_modules()
+    cfg = Config.fromfile(osp.join(ABLATIONS, name))
+    model = MODELS.build(cfg.model)
+    assert type(model).__name__ == 'RelationDETR'
+    parts = {
+        'hybrid': hasattr(model, 'hybrid_query_embedding'),
+        'relation': hasattr(model.decoder, 'position_relation_embedding'),
+        'memory-fusion': hasattr(model.encoder, 'memory_fusion'),
+        'query-scale': hasattr(model.decoder, 'query_scale'),
+        'iou-aware': type(model.bbox_head.loss_cls).__name__ ==
+        'IoUAwareBCELoss',
+    }
+    if name.startswith('dino_'):
+        off = set(parts)
+    elif name.startswith('dino-relation'):
+        off = set(parts) - {'relation'}
+    elif 'focal-loss' in name:
+        off = {'iou-aware'}
+    else:
+        off = {name.split('-no-')[1].split('_')[0]}
+    assert {k for k, on in parts.items() if not on} == off
+    assert cfg.model.num_queries == 900 and cfg.train_cfg.max_epochs == 12

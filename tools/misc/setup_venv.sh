@@ -37,5 +37,9 @@ $PIP install -q -c requirements.txt "$(req mmpretrain)"
 $PIP install -q -c requirements.txt "$(req seaborn)"
 # OAT's MultiMatch (needs pandas and scipy); numpy stays <2
 $PIP install -q -c requirements.txt "$(req multimatch-gaze)"
+# the optional ONNX export extras (pip install -e .[deploy]), so that the
+# export tests run; numpy stays <2
+$PIP install -q -c requirements.txt "$(req onnx==)" "$(req onnxruntime)" \
+    "$(req onnxsim)"
 $PIP install -q --no-build-isolation --no-deps -e .
 $VENV/bin/python tools/misc/check_env.py

@@ -19,15 +19,16 @@ def toy_detector(config: str, seed: int = 0, **model_overrides):
     return model
 
 
-def save_random_toy_detector(path: str, seed: int = 0) -> str:
-    """The toy DINO (TOY_CONFIG) initialised at random and saved as
-    tools/train.py would, with the toy classes: a detector for the demo
-    tests. Returns ``path``."""
+def save_random_toy_detector(path: str, seed: int = 0,
+                             config: Optional[str] = None) -> str:
+    """The toy DINO (TOY_CONFIG, or another toy ``config``) initialised at
+    random and saved as tools/train.py would, with the toy classes: a
+    detector for the demo tests. Returns ``path``."""
     import torch
 
     from projects.common.datasets import ToyShapesDataset
     from ._utils import TOY_CONFIG
-    model = toy_detector(TOY_CONFIG, seed)
+    model = toy_detector(config or TOY_CONFIG, seed)
     torch.save(dict(state_dict=model.state_dict(),
                     meta=dict(dataset_meta=dict(ToyShapesDataset.METAINFO))),
                path)

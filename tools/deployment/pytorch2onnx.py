@@ -19,13 +19,19 @@ Before anything is written to ``--out``, onnxruntime runs the graph on the
 export input (``--image``, or a seeded random image) and its detections are
 matched to PyTorch's: the maximum score and box differences are printed,
 and the tool exits 1, writing nothing, when a detection has no counterpart
-or a difference exceeds ``--score-atol`` (default 1e-4) or ``--box-atol``
+or a difference exceeds ``--score-atol`` (default 1e-3) or ``--box-atol``
 (default 0.05 px). With ``--dynamic`` the graph gets free H and W and is
 also checked at a second size; a model whose traced graph freezes its
 input size (the DETRs: the feature-map sizes of every level become
 constants) fails there, and a fixed ``--shape`` per size is the fix.
 ``--benchmark N`` prints the median latency of onnxruntime and of PyTorch
 eager on CPU over N runs, and their ratio.
+
+Measured (Relation-DETR R-50, random weights, 800x1216, a COCO image, 2
+CPU cores): 300 detections matched, max score difference 8.2e-4 with
+onnxruntime's default optimisation level ('all') and also with none, but
+4.4e-6 with ``--ort-level basic`` (PyTorch fp32 against fp64: 3.2e-6); box
+differences 2.4e-4 px. Hence the default ``--score-atol`` of 1e-3.
 
 Needs the optional extras: ``pip install -e .[deploy] -c requirements.txt``.
 """
@@ -56,11 +62,15 @@ def parse_args():
     parser.add_argument('--image', help='export and check on this image '
                         '(resized to the shape); default: a seeded random '
                         'image')
-    parser.add_argument('--score-atol', type=float, default=1e-4)
+    parser.add_argument('--score-atol', type=float, default=1e-3)
     parser.add_argument('--box-atol', type=float, default=0.05,
                         help='pixels')
     parser.add_argument('--benchmark', type=int, default=0, metavar='N',
                         help='time onnxruntime and PyTorch eager, N runs')
+    parser.add_argument('--ort-level', default='all',
+                        choices=['none', 'basic', 'extended', 'all'],
+                        help="onnxruntime's graph optimisation level for the "
+                        'check and the benchmark (its default: all)')
     parser.add_argument('--threads', type=int, default=0,
                         help='CPU threads of both runtimes (0: default)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
@@ -175,7 +185,7 @@ def main():
             raise UserInputError(
                 f'the graph holds non-standard operators {custom}; '
                 'onnxruntime alone cannot run them. Nothing written.')
-        session = ort_session(tmp, args.threads)
+        session = ort_session(tmp, args.threads, args.ort_level)
         ok = check(session, wrapper, inputs, args, f'{shape[0]}x{shape[1]}')
         if ok and args.dynamic:
             second = (shape[0] + 64, shape[1] - 64)

@@ -40,10 +40,22 @@ def custom_operators(onnx_path: str) -> List[str]:
                    if n.domain not in STANDARD_DOMAINS})
 
 
-def ort_session(onnx_path: str, threads: int = 0):
-    """A CPU onnxruntime session (``threads`` 0: onnxruntime's default)."""
+#: onnxruntime's graph optimisation levels by short name
+ORT_LEVELS = {
+    'none': 'ORT_DISABLE_ALL',
+    'basic': 'ORT_ENABLE_BASIC',
+    'extended': 'ORT_ENABLE_EXTENDED',
+    'all': 'ORT_ENABLE_ALL',
+}
+
+
+def ort_session(onnx_path: str, threads: int = 0, level: str = 'all'):
+    """A CPU onnxruntime session (``threads`` 0: onnxruntime's default;
+    ``level`` a key of :data:`ORT_LEVELS`, onnxruntime's default 'all')."""
     import onnxruntime as ort
     options = ort.SessionOptions()
+    options.graph_optimization_level = getattr(ort.GraphOptimizationLevel,
+                                               ORT_LEVELS[level])
     if threads:
         options.intra_op_num_threads = threads
     return ort.InferenceSession(onnx_path, options,

@@ -7,7 +7,9 @@ import os.path as osp
 
 import torch
 
-from projects.common.testing import ROOT, run_tool, tool_main
+from projects.common.testing import ROOT
+from projects.common.testing import run_tool_in_process as run_tool
+from projects.common.testing import tool_main
 from projects.biformer import BiFormer
 
 CONVERTER = 'tools/model_converters/biformer_to_mmdet.py'

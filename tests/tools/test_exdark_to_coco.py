@@ -8,7 +8,8 @@ from collections import Counter
 
 import pytest
 
-from projects.common.testing import ROOT, run_tool
+from projects.common.testing import ROOT
+from projects.common.testing import run_tool_in_process as run_tool
 
 CONVERTER = 'tools/dataset_converters/exdark_to_coco.py'
 IMAGES = {'2015_00003.png': 'Bicycle', '2015_02446.jpg': 'Car',

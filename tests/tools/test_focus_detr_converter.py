@@ -10,8 +10,9 @@ import zipfile
 import pytest
 import torch
 
-from projects.common.testing import (ROOT, fixture_state_dict, run_tool,
-                                     tool_main)
+from projects.common.testing import ROOT, fixture_state_dict
+from projects.common.testing import run_tool_in_process as run_tool
+from projects.common.testing import tool_main
 from projects.common.utils import check_state_dict, model_state_from_config
 from projects.focus_detr import checkpoint as rules
 

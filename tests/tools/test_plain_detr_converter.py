@@ -7,8 +7,9 @@ import os.path as osp
 import pytest
 import torch
 
-from projects.common.testing import (ROOT, fixture_state_dict, run_tool,
-                                     tool_main)
+from projects.common.testing import ROOT, fixture_state_dict
+from projects.common.testing import run_tool_in_process as run_tool
+from projects.common.testing import tool_main
 from projects.common.utils import (COCO_CATEGORY_IDS, check_state_dict,
                                    model_state_from_config)
 from projects.plain_detr import checkpoint as rules

@@ -75,6 +75,41 @@ def run_tool(args, cwd=ROOT, timeout=900, env=None):
                           capture_output=True, text=True, timeout=timeout)
 
 
+def run_tool_in_process(args):
+    """:func:`run_tool` for a light tool (a converter), in this process:
+    the script's ``main`` under :func:`projects.common.utils.run_cli` with
+    ``sys.argv`` set (an int it returns is the exit code, as with
+    ``sys.exit(main())``), stdout / stderr captured; returns an object with
+    ``returncode``, ``stdout`` and ``stderr`` as ``run_tool`` does, without
+    the interpreter start-up and the torch / mmdet imports of a new
+    process. Paths in ``args`` must not depend on the working folder."""
+    import contextlib
+    import io
+    import types
+
+    from projects.common.utils import run_cli
+    script, argv = args[0], list(args[1:])
+    main = tool_main(script)
+    out, err = io.StringIO(), io.StringIO()
+    returned, saved = [], sys.argv
+    sys.argv = [script] + argv
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                run_cli(lambda: returned.append(main()))
+                code = returned[0] if isinstance(returned[0], int) else 0
+            except SystemExit as exit_info:
+                code = exit_info.code
+                if isinstance(code, str):  # sys.exit(message)
+                    err.write(code + '\n')
+                    code = 1
+                code = code or 0
+    finally:
+        sys.argv = saved
+    return types.SimpleNamespace(returncode=code, stdout=out.getvalue(),
+                                 stderr=err.getvalue())
+
+
 def toy_options(data_root, work_dir=None, **extra):
     """``--cfg-options`` that point a toy config at ``data_root`` (written
     by tools/misc/make_toy_data.py), plus ``extra`` overrides."""

@@ -26,7 +26,8 @@ from typing import Dict, List
 
 from mmengine.config import Config
 
-from projects.common.utils import UserInputError, run_cli
+from projects.common.utils import (UserInputError, data_root_options,
+                                   run_cli)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -82,13 +83,8 @@ def train_and_test(toy: str, diff: dict, data: str, iters: int, seed: int,
                    work_dir: str) -> float:
     """Train the toy config changed by ``diff`` and return its test bbox
     mAP."""
-    root = data.rstrip('/') + '/'
-    options = {
-        'train_dataloader.dataset.data_root': root,
-        'val_dataloader.dataset.data_root': root,
-        'test_dataloader.dataset.data_root': root,
-        'val_evaluator.ann_file': root + 'annotations/val.json',
-        'test_evaluator.ann_file': root + 'annotations/test.json',
+    options = data_root_options(data)
+    options.update({
         'randomness.seed': seed,
         'train_cfg.max_iters': iters,
         'train_cfg.val_interval': iters + 1,  # test once, below
@@ -96,7 +92,7 @@ def train_and_test(toy: str, diff: dict, data: str, iters: int, seed: int,
         'param_scheduler.1.milestones': [int(iters * 0.85)],
         'default_hooks.checkpoint.interval': iters,
         'default_hooks.logger.interval': 50,
-    }
+    })
     options.update({f'model.{k}': v for k, v in diff.items()})
     cfg_options = ['--cfg-options'] + [_option(k, v)
                                        for k, v in options.items()]

@@ -113,14 +113,8 @@ def run_tool_in_process(args):
 def toy_options(data_root, work_dir=None, **extra):
     """``--cfg-options`` that point a toy config at ``data_root`` (written
     by tools/misc/make_toy_data.py), plus ``extra`` overrides."""
-    root = data_root.rstrip('/') + '/'
-    options = {
-        'train_dataloader.dataset.data_root': root,
-        'val_dataloader.dataset.data_root': root,
-        'test_dataloader.dataset.data_root': root,
-        'val_evaluator.ann_file': root + 'annotations/val.json',
-        'test_evaluator.ann_file': root + 'annotations/test.json',
-    }
+    from projects.common.utils import data_root_options
+    options = data_root_options(data_root)
     options.update(extra)
     return ['--cfg-options'] + [f'{k}={v}' for k, v in options.items()]
 

@@ -14,8 +14,9 @@ from .checkpoint_convert import Conversion, run_converter
 from .checkpoint_io import (check_state_dict, load_foreign_checkpoint,
                             load_state_dict_file, model_state_from_config,
                             write_converted)
-from .config_setup import (UserInputError, add_runner_args, load_config,
-                           parse_runner_args, run_cli)
+from .config_setup import (UserInputError, add_runner_args,
+                           data_root_options, load_config, parse_runner_args,
+                           run_cli)
 from .dataset_check import DatasetNotFoundError, check_dataset_paths
 from .image_files import IMG_EXTENSIONS, is_image_file, list_images
 from .key_rules import (COCO_CATEGORY_IDS, OBJECTNESS, apply_key_rules,
@@ -31,7 +32,7 @@ __all__ = [
     'COCO_CATEGORY_IDS', 'DINO_R50_CONFIG', 'OBJECTNESS', 'apply_key_rules',
     'best_seconds', 'Conversion', 'detector_latency', 'detr_head_layout',
     'DatasetNotFoundError', 'IMG_EXTENSIONS',
-    'UserInputError', 'add_runner_args', 'atomic_path',
+    'UserInputError', 'data_root_options', 'add_runner_args', 'atomic_path',
     'build_model_from_config', 'check_dataset_paths', 'check_state_dict',
     'disable_pretrained', 'extract_frames', 'is_image_file', 'list_images',
     'load_config', 'load_foreign_checkpoint', 'load_model_config',

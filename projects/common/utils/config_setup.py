@@ -13,6 +13,20 @@ class UserInputError(ValueError):
     """Bad input a user can fix (a path, a field, an argument)."""
 
 
+def data_root_options(data_root: str) -> dict:
+    """``--cfg-options`` (as a dict) that point a detection config's three
+    loaders and the val / test evaluators at ``data_root`` laid out as the
+    toy data (``annotations/{val,test}.json``, COCO format)."""
+    root = data_root.rstrip('/') + '/'
+    return {
+        'train_dataloader.dataset.data_root': root,
+        'val_dataloader.dataset.data_root': root,
+        'test_dataloader.dataset.data_root': root,
+        'val_evaluator.ann_file': root + 'annotations/val.json',
+        'test_evaluator.ann_file': root + 'annotations/test.json',
+    }
+
+
 def add_runner_args(parser: argparse.ArgumentParser) -> None:
     """The arguments mmdetection's train.py and test.py both take:
     ``--work-dir``, ``--cfg-options``, ``--launcher`` and ``--local-rank``."""

@@ -6,7 +6,7 @@ from typing import List, Tuple
 import torch
 from torch import Tensor
 
-from .detections import hook_detr_head, top_queries
+from .detections import hook_detr_head, last_cross_attention, top_queries
 from .drawing import (class_name, draw_box, new_figure, overlay, save,
                       show_image)
 from .probe import ATTENTION_PROBES, AttentionProbe
@@ -31,9 +31,7 @@ class BoxRPBAttentionProbe(AttentionProbe):
     @staticmethod
     def _attention(model):
         from projects.plain_detr.box_rpb import BoxRPBCrossAttention
-        layers = getattr(getattr(model, 'decoder', None), 'layers', None)
-        attn = getattr(layers[-1], 'cross_attn', None) if layers else None
-        return attn if isinstance(attn, BoxRPBCrossAttention) else None
+        return last_cross_attention(model, BoxRPBCrossAttention)
 
     def hooks(self) -> None:
         attn = self._attention(self.model)

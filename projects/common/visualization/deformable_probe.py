@@ -8,7 +8,7 @@ import torch
 from mmcv.ops import MultiScaleDeformableAttention
 from torch import Tensor
 
-from .detections import hook_detr_head, top_queries
+from .detections import hook_detr_head, last_cross_attention, top_queries
 from .drawing import class_name, draw_box, new_figure, save, show_image
 from .probe import ATTENTION_PROBES, AttentionProbe
 
@@ -64,12 +64,7 @@ class DeformableDecoderProbe(AttentionProbe):
 
     @staticmethod
     def _attention(model):
-        layers = getattr(getattr(model, 'decoder', None), 'layers', None)
-        if not layers or not hasattr(model, 'bbox_head'):
-            return None
-        attn = getattr(layers[-1], 'cross_attn', None)
-        return attn if isinstance(attn, MultiScaleDeformableAttention) \
-            else None
+        return last_cross_attention(model, MultiScaleDeformableAttention)
 
     def hooks(self) -> None:
         attn = self._attention(self.model)

@@ -7,6 +7,16 @@ import torch
 from .probe import AttentionProbe
 
 
+def last_cross_attention(model, attention_type: type):
+    """The last decoder layer's ``cross_attn`` of a DETR when it is an
+    ``attention_type``, else None."""
+    layers = getattr(getattr(model, 'decoder', None), 'layers', None)
+    if not layers or not hasattr(model, 'bbox_head'):
+        return None
+    attn = getattr(layers[-1], 'cross_attn', None)
+    return attn if isinstance(attn, attention_type) else None
+
+
 def hook_detr_head(probe: AttentionProbe, model) -> None:
     """Record the classification scores of ``model.bbox_head``'s forward
     (all layers; the prediction reads the last one) in ``probe.records

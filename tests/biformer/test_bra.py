@@ -133,16 +133,19 @@ def test_bad_settings_are_clear_errors():
 
 @pytest.mark.parametrize('chunk', [1, 3])
 def test_streaming_backward_is_exact(chunk):
-    """The recomputing backward of the fast path, in float64."""
+    """The recomputing backward of the fast path, in float64 (2 images, 6
+    regions of 3 tokens, 2 heads, 4 routed regions: chunk 3 leaves a
+    partial last step; small enough for gradcheck's per-input
+    differences)."""
     g = torch.Generator().manual_seed(2)
-    q = torch.randn(2, 9, 6, 3, 8, generator=g, dtype=torch.float64,
+    q = torch.randn(2, 6, 3, 2, 4, generator=g, dtype=torch.float64,
                     requires_grad=True)
-    k = torch.randn(2, 9, 6, 3, 8, generator=g, dtype=torch.float64,
+    k = torch.randn(2, 6, 3, 2, 4, generator=g, dtype=torch.float64,
                     requires_grad=True)
-    v = torch.randn(2, 9, 6, 3, 5, generator=g, dtype=torch.float64,
+    v = torch.randn(2, 6, 3, 2, 3, generator=g, dtype=torch.float64,
                     requires_grad=True)
     index = torch.stack(
-        [torch.randperm(9, generator=g)[:4] for _ in range(18)]).view(2, 9, 4)
+        [torch.randperm(6, generator=g)[:4] for _ in range(12)]).view(2, 6, 4)
     assert torch.autograd.gradcheck(
         lambda q, k, v: routed_attention_streaming(q, k, v, index, 0.3,
                                                    chunk), (q, k, v))

@@ -343,3 +343,26 @@ def test_plot_curves(tmp_path, capsys):
     assert val['coco/bbox_mAP'] == [(20, 0.1), (40, 0.2)]
     with pytest.raises(UserInputError, match='no <timestamp>/vis_data'):
         main([str(tmp_path / '20250101_000000')])
+
+
+def test_top_queries_follow_a_softmax_head_ranking():
+    """A softmax DETR head predicts one (best non-background) class per
+    query; the k-th detection is the query of the k-th best score."""
+    import types
+
+    from mmengine.structures import InstanceData
+
+    from projects.common.visualization.detections import top_queries
+    logits = torch.randn(1, 10, 4, generator=torch.Generator().manual_seed(0))
+    scores, labels = logits[0].softmax(-1)[:, :-1].max(-1)
+    values, index = scores.topk(5)
+    head = types.SimpleNamespace(
+        loss_cls=types.SimpleNamespace(use_sigmoid=False),
+        test_cfg=dict(max_per_img=5))
+    probe = types.SimpleNamespace(
+        model=types.SimpleNamespace(bbox_head=head), record=lambda k: logits)
+    sample = types.SimpleNamespace(pred_instances=InstanceData(
+        scores=values, labels=labels[index], bboxes=torch.rand(5, 4)))
+    found = top_queries(probe, sample, 3)
+    assert [d['query'] for d in found] == index[:3].tolist()
+    assert [d['label'] for d in found] == labels[index[:3]].tolist()

@@ -28,24 +28,28 @@ def hook_detr_head(probe: AttentionProbe, model) -> None:
 def top_queries(probe: AttentionProbe, sample, topk: int) -> List[Dict]:
     """The first ``topk`` distinct queries of the predictions, best first.
 
-    DETR heads (mmdet's ``DETRHead._predict_by_feat_single`` with sigmoid
-    scores) rank the flattened (query, class) scores of the last layer and
-    keep ``max_per_img``; prediction ``i`` is query ``index_i //
-    num_classes``. The same ranking is redone here on the hooked scores, so
-    the boxes come from ``sample.pred_instances`` unchanged.
+    DETR heads (mmdet's ``DETRHead._predict_by_feat_single``) with sigmoid
+    scores rank the flattened (query, class) scores of the last layer and
+    keep ``max_per_img``: prediction ``i`` is query ``index_i //
+    num_classes``; with softmax scores they rank each query's best
+    non-background class: prediction ``i`` is query ``index_i``. The same
+    ranking is redone here on the hooked scores, so the boxes come from
+    ``sample.pred_instances`` unchanged.
 
     Returns:
         list[dict]: ``query`` (index), ``label``, ``score`` and ``bbox``
         (x1, y1, x2, y2 original pixels).
     """
     head = probe.model.bbox_head
-    if not head.loss_cls.use_sigmoid:
-        raise NotImplementedError('top_queries: softmax DETR heads are not '
-                                  'supported')
-    scores = probe.record('head_cls')[0].sigmoid()  # (num_queries, classes)
-    num_classes = scores.shape[-1]
-    max_per_img = head.test_cfg.get('max_per_img', len(scores))
-    values, indexes = scores.flatten().topk(min(max_per_img, scores.numel()))
+    logits = probe.record('head_cls')[0]  # (num_queries, classes [+ 1])
+    max_per_img = head.test_cfg.get('max_per_img', len(logits))
+    if head.loss_cls.use_sigmoid:
+        num_classes = logits.shape[-1]
+        scores = logits.sigmoid().flatten()
+    else:  # one prediction per query, its best non-background class
+        num_classes = 1
+        scores = logits.softmax(-1)[..., :-1].max(-1)[0]
+    values, indexes = scores.topk(min(max_per_img, scores.numel()))
     pred = sample.pred_instances
     if len(pred) != len(indexes) or not torch.allclose(
             values.cpu(), pred.scores.cpu(), atol=1e-5):

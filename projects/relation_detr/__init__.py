@@ -1,10 +1,10 @@
 """Relation-DETR (ECCV 2024) for MMDetection 3.x."""
 from .relation_detr import RelationDETR
 from .relation_detr_head import RelationDETRHead
-from .relation_detr_layers import (PositionRelationEmbedding,
-                                   RelationDetrTransformerDecoder,
-                                   RelationDetrTransformerEncoder,
-                                   box_relation_encoding)
+from .position_relation import (PositionRelationEmbedding,
+                                box_relation_encoding)
+from .relation_detr_layers import (RelationDetrTransformerDecoder,
+                                   RelationDetrTransformerEncoder)
 
 __all__ = [
     'RelationDETR', 'RelationDETRHead', 'RelationDetrTransformerEncoder',

@@ -1,4 +1,5 @@
-"""Encoder, decoder and position relation of Relation-DETR.
+"""Encoder and decoder of Relation-DETR (the position relation they use is
+in :mod:`.position_relation`).
 
 Hou et al., `Relation DETR: Exploring Explicit Position Relation Prior for
 Object Detection <https://arxiv.org/abs/2407.11699>`_ (ECCV 2024); official
@@ -8,13 +9,12 @@ DINO counterpart; the comments name what differs.
 from typing import Optional
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from mmdet.models.layers import (DeformableDetrTransformerEncoder,
                                  DinoTransformerDecoder, MLP,
                                  coordinate_to_encoding, inverse_sigmoid)
-from projects.common.models import sine_encoding
+from .position_relation import PositionRelationEmbedding
 
 
 class RelationDetrTransformerEncoder(DeformableDetrTransformerEncoder):
@@ -68,69 +68,6 @@ class RelationDetrTransformerEncoder(DeformableDetrTransformerEncoder):
         if outputs is None:
             return query
         return self.memory_fusion(torch.cat(outputs, -1))
-
-
-def box_relation_encoding(src_boxes: Tensor, tgt_boxes: Tensor,
-                          eps: float = 1e-5) -> Tensor:
-    """Pairwise geometry of two box sets (normalised cx, cy, w, h).
-
-    For source i and target j: ``log(|dx| / w_i + 1)``, ``log(|dy| / h_i +
-    1)``, ``log(w_i / w_j)``, ``log(h_i / h_j)`` (with ``eps`` added to the
-    sizes).
-
-    Args:
-        src_boxes (Tensor): (bs, n, 4).
-        tgt_boxes (Tensor): (bs, m, 4).
-
-    Returns:
-        Tensor: (bs, n, m, 4).
-    """
-    src_xy, src_wh = src_boxes[..., None, :2], src_boxes[..., None, 2:]
-    tgt_xy, tgt_wh = tgt_boxes[..., None, :, :2], tgt_boxes[..., None, :, 2:]
-    delta_xy = torch.log((src_xy - tgt_xy).abs() / (src_wh + eps) + 1.0)
-    delta_wh = torch.log((src_wh + eps) / (tgt_wh + eps))
-    return torch.cat([delta_xy, delta_wh], -1)
-
-
-class PositionRelationEmbedding(nn.Module):
-    """Attention bias from the relative geometry of two box sets.
-
-    Relation-DETR §3.2: the pairwise encoding of
-    :func:`box_relation_encoding`, embedded by :func:`sine_encoding` (no
-    gradient), projected per head by a 1x1 convolution with ReLU.
-
-    Args:
-        embed_dims (int): Channels per geometric term. Defaults to 16.
-        num_heads (int): Attention heads, one bias map each. Defaults to 8.
-        temperature (float): Sine temperature. Defaults to 10000.
-        scale (float): Multiplier of the geometric terms. Defaults to 100.
-    """
-
-    def __init__(self,
-                 embed_dims: int = 16,
-                 num_heads: int = 8,
-                 temperature: float = 10000.,
-                 scale: float = 100.) -> None:
-        super().__init__()
-        self.embed_dims = embed_dims
-        self.temperature = temperature
-        self.scale = scale
-        # Sequential keeps the official key names (pos_proj.0.*)
-        self.pos_proj = nn.Sequential(
-            nn.Conv2d(embed_dims * 4, num_heads, kernel_size=1),
-            nn.ReLU(inplace=True))
-
-    def forward(self, src_boxes: Tensor, tgt_boxes: Tensor) -> Tensor:
-        """(bs, n, 4), (bs, m, 4) -> (bs, num_heads, n, m) non-negative."""
-        with torch.no_grad():
-            embed = sine_encoding(
-                box_relation_encoding(src_boxes, tgt_boxes), self.embed_dims,
-                self.temperature, self.scale)  # (bs, n, m, 4 * embed_dims)
-        # The 1x1 convolution applied as a linear map on the channels-last
-        # embedding: the same result without transposing the large tensor.
-        conv, activation = self.pos_proj
-        bias = F.linear(embed, conv.weight.flatten(1), conv.bias)
-        return activation(bias.permute(0, 3, 1, 2))
 
 
 class RelationDetrTransformerDecoder(DinoTransformerDecoder):

@@ -3,10 +3,12 @@ import pytest
 import torch
 import torch.nn.functional as F
 from mmcv.ops import MultiScaleDeformableAttention
+from mmcv.ops.multi_scale_deform_attn import \
+    multi_scale_deformable_attn_pytorch
 from mmengine.structures import InstanceData
 
 from projects.common.models import (AutoMultiScaleDeformableAttention,
-                                    IoUAwareBCELoss, iou_aware_bce_loss,
+                                    IoUAwareBCELoss, deform_attn_gather, iou_aware_bce_loss,
                                     kernel_available, ms_deform_attn,
                                     gather_topk, repeat_instances,
                                     select_topk_proposals,
@@ -57,6 +59,49 @@ def test_use_auto_msda_keeps_weights_and_names():
     assert type(block[0]) is AutoMultiScaleDeformableAttention
     assert list(block.state_dict()) == keys
     assert torch.equal(block[0].value_proj.weight, weight)
+
+
+@pytest.mark.parametrize('dtype', [torch.float64, torch.float32])
+def test_gather_path_equals_grid_sample_path(dtype):
+    """The inference path (one weighted gather) computes what mmcv's
+    grid_sample path computes, border and outside samples included."""
+    torch.manual_seed(0)
+    bs, queries, heads, dims, points = 2, 37, 3, 5, 4
+    shapes = torch.tensor([[7, 9], [4, 5], [2, 3], [1, 1]])
+    levels = len(shapes)
+    value = torch.randn(bs, int((shapes[:, 0] * shapes[:, 1]).sum()), heads,
+                        dims, dtype=dtype)
+    # from well outside the map to well past it, plus exact borders/centres
+    locations = torch.rand(bs, queries, heads, levels, points, 2,
+                           dtype=dtype) * 1.6 - 0.3
+    locations[0, 0] = 0.0
+    locations[0, 1] = 1.0
+    locations[0, 2, :, :, :, 0] = 0.5 / shapes[:, 1].to(dtype)[:, None]
+    weights = torch.rand(bs, queries, heads, levels, points, dtype=dtype)
+    expected = multi_scale_deformable_attn_pytorch(value, shapes, locations,
+                                                   weights)
+    got = deform_attn_gather(value, shapes, locations, weights)
+    assert got.shape == (bs, queries, heads * dims)
+    tol = dict(rtol=0, atol=1e-12) if dtype == torch.float64 else {}
+    torch.testing.assert_close(got, expected, **tol)
+
+
+def test_pytorch_path_choice_follows_gradients():
+    """Without gradients the gather path runs; with them mmcv's path (its
+    backward is the faster one), and gradients flow to every input."""
+    torch.manual_seed(0)
+    _, value, _, shapes, start = _msda_inputs(1)
+    value = value.view(1, -1, 4, 8)
+    locations = torch.rand(1, 5, 4, 3, 2, 2)
+    weights = torch.rand(1, 5, 4, 3, 2)
+    with torch.no_grad():
+        fast = ms_deform_attn(value, shapes, start, locations, weights)
+    inputs = [t.clone().requires_grad_() for t in (value, locations,
+                                                   weights)]
+    slow = ms_deform_attn(inputs[0], shapes, start, *inputs[1:])
+    torch.testing.assert_close(fast, slow.detach())
+    slow.sum().backward()
+    assert all(t.grad is not None for t in inputs)
 
 
 def test_cpu_never_uses_the_kernel():

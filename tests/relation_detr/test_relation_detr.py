@@ -14,8 +14,8 @@ from mmdet.models.layers import coordinate_to_encoding
 from mmdet.registry import MODELS
 from mmdet.structures import DetDataSample
 from mmdet.utils import register_all_modules
-from projects.common.models import sine_encoding
-from projects.relation_detr.relation_detr_layers import (
+from projects.common.models import set_msda_gather, sine_encoding
+from projects.relation_detr.position_relation import (
     PositionRelationEmbedding, box_relation_encoding)
 
 from projects.common.testing import ROOT, det_samples, toy_detector
@@ -253,6 +253,45 @@ def test_position_relation_gradient_only_reaches_projection():
     assert sum(p.numel() for p in module.parameters()) == 64 * 8 + 8
 
 
+@pytest.mark.parametrize('chunk_pairs', [1, 7, 10**6])
+def test_chunked_relation_equals_reference(chunk_pairs):
+    """Chunks of one row, several rows with a partial last chunk, and all
+    rows at once: the bias and the projection's gradients are the ones of
+    the reference path (which holds the whole pairwise embedding)."""
+    torch.manual_seed(0)
+    reference = PositionRelationEmbedding(16, 8, impl='reference')
+    chunked = PositionRelationEmbedding(16, 8, chunk_pairs=chunk_pairs)
+    chunked.load_state_dict(reference.state_dict())
+    src = torch.rand(2, 11, 4) * 0.6 + 0.1
+    tgt = torch.rand(2, 5, 4) * 0.6 + 0.1
+    grad = torch.randn(2, 8, 11, 5)
+    outputs = []
+    for module in (reference, chunked):
+        bias = module(src, tgt)
+        bias.backward(grad)
+        conv = module.pos_proj[0]
+        outputs.append((bias.detach(), conv.weight.grad, conv.bias.grad))
+    for expected, got in zip(*outputs):
+        torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-5)
+    with torch.no_grad():
+        torch.testing.assert_close(chunked(src, tgt), outputs[0][0])
+
+
+def test_relation_impl_is_checked():
+    with pytest.raises(ValueError, match='chunked'):
+        PositionRelationEmbedding(16, 8, impl='fused')
+
+
+def test_sine_encoding_into_a_buffer():
+    values = torch.rand(3, 4, 2)
+    buffer = torch.full((3 * 4 * 2 * 16 + 5, ), float('nan'))
+    out = sine_encoding(values, 16, 10000, 100, out=buffer[:3 * 4 * 2 * 16])
+    assert out.shape == (3, 4, 32)
+    torch.testing.assert_close(out, sine_encoding(values, 16, 10000, 100),
+                               rtol=0, atol=0)
+    assert buffer[-5:].isnan().all()
+
+
 @pytest.mark.parametrize('name', [
     'relation-detr_r50_8xb2-12e_coco.py', 'relation-detr_r50_8xb2-24e_coco.py',
     'relation-detr_r50_8xb2-12e_pidray.py',
@@ -377,6 +416,9 @@ def test_every_part_off_computes_what_mmdet_dino_computes():
     # the one difference left is the head's inverse-sigmoid eps (official
     # 1e-3, mmdet 1e-5), which the perturbed box heads reach
     ours.bbox_head.reference_eps = 1e-5
+    # and mmcv's grid_sample path for inference, as mmdet's DINO runs
+    # (the faster gather path agrees to rounding: tests/common/test_bricks)
+    set_msda_gather(ours, False)
     full = MODELS.build(_dims_256(Config.fromfile(TOY).model))
     full.load_state_dict(ours.state_dict(), strict=False)
     images = torch.rand(1, 3, 96, 128)

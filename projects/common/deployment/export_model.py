@@ -48,6 +48,7 @@ from mmdet.models.task_modules.coders.delta_xywh_bbox_coder import \
 from mmdet.models.detectors import DetectionTransformer, SingleStageDetector
 from mmdet.structures import DetDataSample
 from mmdet.structures.bbox import bbox_cxcywh_to_xyxy
+from projects.common.models import set_msda_gather
 
 ExportOutputs = Tuple[Tensor, Tensor, Tensor]
 
@@ -203,7 +204,9 @@ class ExportableDetector(nn.Module):
     def __init__(self, detector: nn.Module) -> None:
         super().__init__()
         self.family = export_family(detector)
-        self.detector = detector
+        # ONNX has GridSample, not a weighted embedding bag: deformable
+        # attention exports through mmcv's grid_sample path
+        self.detector = set_msda_gather(detector, False)
 
     def forward(self, inputs: Tensor) -> ExportOutputs:
         """(1, 3, H, W) normalised image -> boxes, scores, labels."""

@@ -4,8 +4,8 @@ MixFormer's precise RoI pooling).
 
 - :class:`AutoMultiScaleDeformableAttention` / :func:`ms_deform_attn`
   (``ms_deform_attn.py``): mmcv's deformable attention with its PyTorch
-  path wherever the compiled kernel is missing. Relation-DETR,
-  Focus-DETR.
+  paths wherever the compiled kernel is missing (a weighted gather,
+  :func:`deform_attn_gather`, for inference). Relation-DETR, Focus-DETR.
 - :func:`select_topk_proposals` / :func:`gather_topk`
   (``query_selection.py``): two-stage top-K query selection from encoder
   tokens, by the best class (Relation-DETR) or by one channel (Plain-DETR's
@@ -29,7 +29,8 @@ MixFormer's precise RoI pooling).
 from .dino_layers import dino_queries, init_dino_layers
 from .iou_aware_bce_loss import IoUAwareBCELoss, iou_aware_bce_loss
 from .ms_deform_attn import (AutoMultiScaleDeformableAttention,
-                             kernel_available, ms_deform_attn, use_auto_msda)
+                             deform_attn_gather, kernel_available,
+                             ms_deform_attn, set_msda_gather, use_auto_msda)
 from .one_to_many import repeat_instances
 from .query_selection import gather_topk, select_topk_proposals
 from .reference_eps import ReferenceEpsMixin
@@ -37,11 +38,12 @@ from .sine_encoding import sine_encoding
 from .weight_init import init_linear_and_layernorm
 
 __all__ = [
-    'AutoMultiScaleDeformableAttention', 'dino_queries', 'gather_topk',
+    'AutoMultiScaleDeformableAttention', 'deform_attn_gather',
+    'dino_queries', 'gather_topk',
     'init_dino_layers',
     'IoUAwareBCELoss',
     'iou_aware_bce_loss', 'kernel_available', 'ms_deform_attn',
     'ReferenceEpsMixin', 'repeat_instances', 'select_topk_proposals',
-    'sine_encoding', 'init_linear_and_layernorm',
+    'set_msda_gather', 'sine_encoding', 'init_linear_and_layernorm',
     'use_auto_msda'
 ]

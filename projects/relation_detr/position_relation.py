@@ -116,8 +116,8 @@ class PositionRelationEmbedding(nn.Module):
         impl (str): ``'chunked'`` (default) or ``'reference'``; see the
             module docstring. Both compute the same numbers.
         chunk_pairs (int): Box pairs (over the batch) per chunk of the
-            chunked path, about 1 MiB of embedding per 1024 pairs.
-            Defaults to 16384.
+            chunked path (16 MiB of embedding per chunk with the default
+            16 x 4 channels). Defaults to 65536.
     """
 
     def __init__(self,
@@ -126,7 +126,7 @@ class PositionRelationEmbedding(nn.Module):
                  temperature: float = 10000.,
                  scale: float = 100.,
                  impl: str = 'chunked',
-                 chunk_pairs: int = 16384) -> None:
+                 chunk_pairs: int = 65536) -> None:
         super().__init__()
         if impl not in ('chunked', 'reference'):
             raise ValueError(f"impl must be 'chunked' or 'reference', got "

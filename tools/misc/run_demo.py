@@ -4,6 +4,8 @@
 2. trains the toy detector with tools/train.py on this machine,
 3. evaluates COCO bbox mAP on the toy test split with tools/test.py,
 4. runs demo/video_demo.py on the toy video and writes an annotated video,
+5. counts the video's shapes the annotated video shows
+   (tools/analysis_tools/toy_video_recall.py),
 
 then prints where each output is. Every step is the same command a user
 would type; see the README.
@@ -44,7 +46,10 @@ def main() -> None:
     parser.add_argument('--data', default='data/toy')
     parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument('--out-dir', default='outputs/demo')
-    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--seed', type=int, default=0,
+                        help='seed of the toy data')
+    parser.add_argument('--train-seed', type=int,
+                        help="training seed (default: the config's)")
     parser.add_argument('--config', default=CONFIG)
     args = parser.parse_args()
     start = time.time()
@@ -52,7 +57,10 @@ def main() -> None:
     if not osp.isfile(osp.join(ROOT, args.data, 'annotations', 'test.json')):
         run('toy data', ['tools/misc/make_toy_data.py', '--out', args.data,
                          '--seed', str(args.seed)])
-    run('train', ['tools/train.py', args.config, '--work-dir', args.work_dir])
+    train = ['tools/train.py', args.config, '--work-dir', args.work_dir]
+    if args.train_seed is not None:
+        train += ['--cfg-options', f'randomness.seed={args.train_seed}']
+    run('train', train)
     checkpoint = osp.join(args.work_dir, 'last_checkpoint')
     with open(osp.join(ROOT, checkpoint)) as f:
         checkpoint = f.read().strip()
@@ -65,12 +73,17 @@ def main() -> None:
     run('video demo', ['demo/video_demo.py',
                        osp.join(args.data, 'video', 'shapes.mp4'),
                        args.config, checkpoint, '--out', video_out])
+    output = run('video recall', [
+        'tools/analysis_tools/toy_video_recall.py', args.config, checkpoint,
+        '--video-dir', osp.join(args.data, 'video')])
+    found = re.findall(r'toy video: (.*?) \(', output)
+    recall = found[-1] if found else '-'
     logs = sorted(glob.glob(osp.join(ROOT, args.work_dir, '*', '*.log')))
     print('\n' + '=' * 60)
     print(f'toy test bbox mAP : {mean_ap:.3f}')
     print(f'checkpoint        : {checkpoint}')
     print(f'logs              : {osp.relpath(logs[-1], ROOT) if logs else "-"}')
-    print(f'annotated video   : {video_out}')
+    print(f'annotated video   : {video_out} ({recall})')
     print(f'toy data          : {args.data}')
     print(f'total time        : {(time.time() - start) / 60:.1f} min')
     print('=' * 60)

@@ -59,3 +59,33 @@ def detector_latency(config: str, size: Sequence[int], device,
     with torch.no_grad():
         return best_seconds(lambda: model.predict(inputs, samples), device,
                             repeats)
+
+
+def train_batch(size: Sequence[int], batch_size: int, num_classes: int,
+                boxes_per_image: int = 6, seed: int = 0, device='cpu'):
+    """A random normalised (batch_size, 3, h, w) batch and its samples with
+    ``boxes_per_image`` random ground-truth boxes each (seeded), for timing
+    a detector's training step with ``model.loss``."""
+    import torch
+    from mmengine.structures import InstanceData
+    from mmdet.structures import DetDataSample
+    h, w = size
+    gen = torch.Generator().manual_seed(seed)
+    inputs = torch.randn(batch_size, 3, h, w, generator=gen)
+    samples = []
+    for _ in range(batch_size):
+        corner = torch.rand(boxes_per_image, 2, generator=gen) * \
+            torch.tensor([w, h]) * 0.7
+        extent = (torch.rand(boxes_per_image, 2, generator=gen) * 0.25 +
+                  0.05) * torch.tensor([w, h])
+        boxes = torch.cat([corner, corner + extent], 1)
+        boxes = boxes.clamp(max=torch.tensor([w, h, w, h]) - 1)
+        sample = DetDataSample(metainfo=dict(
+            img_shape=(h, w), ori_shape=(h, w), batch_input_shape=(h, w),
+            pad_shape=(h, w), scale_factor=(1.0, 1.0)))
+        sample.gt_instances = InstanceData(
+            bboxes=boxes.to(device),
+            labels=torch.randint(0, num_classes, (boxes_per_image, ),
+                                 generator=gen).to(device))
+        samples.append(sample)
+    return inputs.to(device), samples

@@ -1,0 +1,230 @@
+"""Relation-DETR against mmdet's DINO on this machine: inference latency,
+training-step time, peak training memory, and the equality of the fast
+paths with the reference ones; prints each ratio, all measured in one run.
+
+Usage::
+
+    python tools/analysis_tools/benchmark_relation_detr.py \
+        [--parts equal eval train memory] [--repeats 3] \
+        [--eval-size 800 1216] [--train-size 512 672] [--device cpu]
+
+Models, random weights (nothing is downloaded), built from their configs:
+
+- ``dino``: mmdet's ``dino-4scale_r50_8xb2-12e_coco.py`` as mmdet ships it;
+- ``relation``: ``configs/relation_detr/relation-detr_r50_8xb2-12e_coco.py``;
+- ``relation-ref``: the same model on its reference paths (mmcv's
+  ``grid_sample`` deformable attention for inference too, the position
+  relation on the whole N x N x 64 embedding): what this project computed
+  before the fast paths, measured beside them;
+- toy sizes (``configs/relation_detr/relation-detr_r18_1xb8-500i_toy.py``,
+  128 px, batch 8): ``toy-dino`` is that config with every Relation-DETR
+  part off (no hybrid branch, memory fusion, relation, query scale; focal
+  loss), which computes what mmdet's DINO computes
+  (``tests/relation_detr``) at sizes mmdet's DINO decoder cannot take
+  (it assumes 256 channels); ``toy-relation`` is the config itself.
+
+Parts:
+
+- ``equal``: ``_forward`` logits and boxes of ``relation`` against
+  ``relation-ref`` (same weights, one ``--equal-size`` image), in float64
+  (the computation) and float32 (rounding; with random weights the
+  encoder's top-k has near-ties that rounding can reorder, which then
+  changes whole queries, so float32 is reported, not asserted);
+- ``eval``: ``predict`` on one ``--eval-size`` image;
+- ``train``: ``loss`` + ``backward`` on a batch of random images with 6
+  random boxes each, R-50 at ``--train-size`` x 2 and the toy sizes;
+- ``memory``: the peak of one R-50 training step, each model in its own
+  process (:mod:`projects.common.utils.peak_memory`).
+
+Times are medians over ``--repeats`` rounds after one warm-up, the models
+of a part taking turns in every round, so that the machine's drift hits
+them alike.
+"""
+import argparse
+import json
+import logging
+import os
+import statistics
+import sys
+import time
+
+import torch
+from mmengine.logging import MMLogger
+
+from projects.common.models import set_msda_gather
+from projects.common.utils import (DINO_R50_CONFIG, build_model_from_config,
+                                   one_image_batch, train_batch)
+from projects.common.utils.peak_memory import (MALLOC_ENV, peak_bytes,
+                                               run_child)
+
+RELATION = 'configs/relation_detr/relation-detr_r50_8xb2-12e_coco.py'
+TOY = 'configs/relation_detr/relation-detr_r18_1xb8-500i_toy.py'
+TOY_DINO = dict(
+    model=dict(
+        num_hybrid_queries=0,
+        encoder=dict(with_memory_fusion=False),
+        decoder=dict(with_position_relation=False, with_query_scale=False),
+        bbox_head=dict(loss_cls=dict(
+            _delete_=True, type='FocalLoss', use_sigmoid=True, gamma=2.0,
+            alpha=0.25, loss_weight=1.0))))
+MODELS = {
+    'dino': (DINO_R50_CONFIG, None, False),
+    'relation': (RELATION, None, False),
+    'relation-ref': (RELATION, None, True),
+    'toy-dino': (TOY, TOY_DINO, False),
+    'toy-relation': (TOY, None, False),
+}
+
+
+def use_reference_paths(model: torch.nn.Module) -> torch.nn.Module:
+    """Put ``model`` on its reference paths: mmcv's ``grid_sample``
+    deformable attention and the unchunked position relation."""
+    from projects.relation_detr import PositionRelationEmbedding
+    set_msda_gather(model, False)
+    for module in model.modules():
+        if isinstance(module, PositionRelationEmbedding):
+            module.impl = 'reference'
+    return model
+
+
+def build(name: str, device, training: bool, seed: int = 0):
+    config, options, reference = MODELS[name]
+    torch.manual_seed(seed)
+    model = build_model_from_config(config, options).to(device)
+    model.init_weights()
+    if reference:
+        use_reference_paths(model)
+    return model.train(training)
+
+
+def train_step(model, inputs, samples):
+    losses = model.loss(inputs, samples)
+    total = sum(value for key, value in losses.items() if 'loss' in key)
+    total.backward()
+    model.zero_grad(set_to_none=True)
+
+
+def interleaved(steps: dict, repeats: int, device) -> dict:
+    """Median seconds of each step, the steps taking turns each round."""
+
+    def timed(step):
+        if device.type == 'cuda':
+            torch.cuda.synchronize()
+        tic = time.perf_counter()
+        step()
+        if device.type == 'cuda':
+            torch.cuda.synchronize()
+        return time.perf_counter() - tic
+
+    for step in steps.values():
+        step()  # warm-up
+    times = {name: [] for name in steps}
+    for _ in range(repeats):
+        for name, step in steps.items():
+            times[name].append(timed(step))
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def part_equal(args, device):
+    print(f'\n[equal] relation vs relation-ref, _forward on one '
+          f'{args.equal_size[0]}x{args.equal_size[1]} image')
+    inputs, samples = one_image_batch(args.equal_size, device)
+    for dtype in (torch.float64, torch.float32):
+        fast = build('relation', device, False).to(dtype)
+        ref = build('relation-ref', device, False).to(dtype)
+        with torch.no_grad():
+            got = fast._forward(inputs.to(dtype), samples)
+            expected = ref._forward(inputs.to(dtype), samples)
+        for what, a, b in zip(('logits', 'boxes'), got, expected):
+            diff = (a[-1] - b[-1]).abs().max().item()
+            print(f'  {str(dtype)[6:]:<8} last-layer {what:<6} max abs diff '
+                  f'{diff:.2e} (max |value| {b[-1].abs().max().item():.2f})')
+
+
+def part_eval(args, device):
+    h, w = args.eval_size
+    inputs, samples = one_image_batch(args.eval_size, device)
+    models = {name: build(name, device, False)
+              for name in ('dino', 'relation', 'relation-ref')}
+
+    def predict(model):
+        with torch.no_grad():
+            model.predict(inputs, samples)
+
+    res = interleaved({n: (lambda m=m: predict(m))
+                       for n, m in models.items()}, args.repeats, device)
+    print(f'\n[eval] predict, one {h}x{w} image, {args.device}, median of '
+          f'{args.repeats}')
+    for name, sec in res.items():
+        print(f'  {name:<13} {sec:7.2f} s  {sec / res["dino"]:.2f}x dino')
+    print(f'  target: relation <= 1.05x dino -> '
+          f'{res["relation"] / res["dino"]:.2f}x; before (relation-ref): '
+          f'{res["relation-ref"] / res["dino"]:.2f}x')
+
+
+def part_train(args, device):
+    cases = [('R-50', ('dino', 'relation', 'relation-ref'), args.train_size,
+              2, 80),
+             ('toy', ('toy-dino', 'toy-relation'), (128, 128), 8, 3)]
+    for title, names, size, batch, classes in cases:
+        inputs, samples = train_batch(size, batch, classes, device=device)
+        models = {name: build(name, device, True) for name in names}
+        res = interleaved({n: (lambda m=m: train_step(m, inputs, samples))
+                           for n, m in models.items()}, args.repeats, device)
+        base = names[0]
+        print(f'\n[train] {title}: loss + backward, {batch} x '
+              f'{size[0]}x{size[1]}, median of {args.repeats}')
+        for name, sec in res.items():
+            print(f'  {name:<13} {sec:7.2f} s  {sec / res[base]:.2f}x {base}')
+        print(f'  target: relation <= 1.25x {base} -> '
+              f'{res[names[1]] / res[base]:.2f}x')
+
+
+def one_memory_case(args, name, device):
+    inputs, samples = train_batch(args.train_size, 2, 80, device=device)
+    model = build(name, device, True)
+    train_step(model, inputs, samples)  # warm-up: lazy buffers, allocator
+    return peak_bytes(lambda: train_step(model, inputs, samples), device)
+
+
+def part_memory(args, device):
+    h, w = args.train_size
+    peaks = {}
+    for name in ('dino', 'relation', 'relation-ref'):
+        cmd = [sys.executable, __file__, '--memory-case', name,
+               '--train-size', str(h), str(w), '--device', args.device]
+        peaks[name] = run_child(cmd, dict(os.environ, **MALLOC_ENV))['peak']
+    print(f'\n[memory] peak of one R-50 training step, 2 x {h}x{w}, '
+          f'{args.device}')
+    for name, peak in peaks.items():
+        print(f'  {name:<13} {peak / 2**20:8.0f} MiB  '
+              f'{peak / peaks["dino"]:.2f}x dino')
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--parts', nargs='+',
+                        default=['equal', 'eval', 'train', 'memory'],
+                        choices=['equal', 'eval', 'train', 'memory'])
+    parser.add_argument('--eval-size', type=int, nargs=2, default=[800, 1216])
+    parser.add_argument('--train-size', type=int, nargs=2,
+                        default=[512, 672])
+    parser.add_argument('--equal-size', type=int, nargs=2,
+                        default=[512, 672])
+    parser.add_argument('--repeats', type=int, default=3)
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--memory-case', help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    MMLogger.get_instance('mmengine').setLevel(logging.WARNING)
+    device = torch.device(args.device)
+    if args.memory_case:
+        print(json.dumps(dict(
+            peak=one_memory_case(args, args.memory_case, device))))
+        return
+    print(f'torch {torch.__version__}, {torch.get_num_threads()} threads')
+    for part in args.parts:
+        globals()[f'part_{part}'](args, device)
+
+
+if __name__ == '__main__':
+    main()

@@ -46,7 +46,7 @@ model = dict(
     test_cfg=dict(max_per_img=30))
 
 optim_wrapper = dict(
-    optimizer=dict(lr=8e-4),
+    optimizer=dict(lr=6e-4),
     paramwise_cfg=dict(
         custom_keys={
             'sampling_offsets.bias': dict(lr_mult=0.1, decay_mult=0.0),

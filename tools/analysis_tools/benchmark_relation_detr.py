@@ -34,7 +34,10 @@ Parts:
 - ``train``: ``loss`` + ``backward`` on a batch of random images with 6
   random boxes each, R-50 at ``--train-size`` x 2 and the toy sizes;
 - ``memory``: the peak of one R-50 training step, each model in its own
-  process (:mod:`projects.common.utils.peak_memory`).
+  process (:mod:`projects.common.utils.peak_memory`);
+- ``profile`` (not in the default list): ``torch.profiler``'s top operators
+  (self CPU time) of one ``relation`` and one ``relation-ref`` predict and
+  R-50 training step.
 
 Times are medians over ``--repeats`` rounds after one warm-up, the models
 of a part taking turns in every round, so that the machine's drift hits
@@ -201,11 +204,35 @@ def part_memory(args, device):
               f'{peak / peaks["dino"]:.2f}x dino')
 
 
+def part_profile(args, device, top: int = 12):
+    from torch.profiler import profile
+    inputs, samples = one_image_batch(args.eval_size, device)
+    batch = train_batch(args.train_size, 2, 80, device=device)
+    for name in ('relation', 'relation-ref'):
+        for mode in ('eval', 'train'):
+            model = build(name, device, mode == 'train')
+            if mode == 'eval':
+                def step():
+                    with torch.no_grad():
+                        model.predict(inputs, samples)
+            else:
+                def step():
+                    train_step(model, *batch)
+            step()  # warm-up
+            with profile() as prof:
+                step()
+            print(f'\n[profile] {name} {mode}: top {top} operators by self '
+                  f'CPU time')
+            print(prof.key_averages().table(sort_by='self_cpu_time_total',
+                                            row_limit=top))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--parts', nargs='+',
                         default=['equal', 'eval', 'train', 'memory'],
-                        choices=['equal', 'eval', 'train', 'memory'])
+                        choices=['equal', 'eval', 'train', 'memory',
+                                 'profile'])
     parser.add_argument('--eval-size', type=int, nargs=2, default=[800, 1216])
     parser.add_argument('--train-size', type=int, nargs=2,
                         default=[512, 672])

@@ -1,0 +1,42 @@
+"""tools/analysis_tools/benchmark_relation_detr.py: the models it compares
+(the timings themselves are not asserted)."""
+import torch
+
+from projects.common.models import AutoMultiScaleDeformableAttention
+from projects.relation_detr import PositionRelationEmbedding
+
+
+def test_toy_baseline_has_every_part_off_and_reference_paths_switch():
+    from tools.analysis_tools.benchmark_relation_detr import (
+        build, use_reference_paths)
+    base = build('toy-dino', torch.device('cpu'), training=False)
+    assert base.num_hybrid_queries == 0
+    assert not base.encoder.with_memory_fusion
+    assert not base.decoder.with_position_relation
+    assert not base.decoder.with_query_scale
+    assert type(base.bbox_head.loss_cls).__name__ == 'FocalLoss'
+    full = build('toy-relation', torch.device('cpu'), training=True)
+    assert full.training and full.num_hybrid_queries > 0
+    relation = [m for m in full.modules()
+                if isinstance(m, PositionRelationEmbedding)]
+    msda = [m for m in full.modules()
+            if isinstance(m, AutoMultiScaleDeformableAttention)]
+    assert relation and msda
+    assert all(m.impl == 'chunked' for m in relation)
+    assert all(m.gather for m in msda)
+    use_reference_paths(full)
+    assert all(m.impl == 'reference' for m in relation)
+    assert not any(m.gather for m in msda)
+
+
+def test_train_batch_boxes_lie_in_the_image():
+    from projects.common.utils import train_batch
+    inputs, samples = train_batch((96, 128), 3, 5, boxes_per_image=4)
+    assert inputs.shape == (3, 3, 96, 128) and len(samples) == 3
+    for sample in samples:
+        boxes = sample.gt_instances.bboxes
+        assert boxes.shape == (4, 4)
+        assert (boxes[:, 2:] > boxes[:, :2]).all()
+        assert (boxes[:, 2] < 128).all() and (boxes[:, 3] < 96).all()
+        assert ((sample.gt_instances.labels >= 0) &
+                (sample.gt_instances.labels < 5)).all()

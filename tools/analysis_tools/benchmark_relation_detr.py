@@ -36,8 +36,8 @@ Parts:
 - ``memory``: the peak of one R-50 training step, each model in its own
   process (:mod:`projects.common.utils.peak_memory`);
 - ``profile`` (not in the default list): ``torch.profiler``'s top operators
-  (self CPU time) of one ``relation`` and one ``relation-ref`` predict and
-  R-50 training step.
+  (self CPU time) of one ``relation`` predict and R-50 training step
+  (``--profile-models relation relation-ref`` adds the reference paths).
 
 Times are medians over ``--repeats`` rounds after one warm-up, the models
 of a part taking turns in every round, so that the machine's drift hits
@@ -208,7 +208,7 @@ def part_profile(args, device, top: int = 12):
     from torch.profiler import profile
     inputs, samples = one_image_batch(args.eval_size, device)
     batch = train_batch(args.train_size, 2, 80, device=device)
-    for name in ('relation', 'relation-ref'):
+    for name in args.profile_models:
         for mode in ('eval', 'train'):
             model = build(name, device, mode == 'train')
             if mode == 'eval':
@@ -240,6 +240,8 @@ def main(argv=None):
                         default=[512, 672])
     parser.add_argument('--repeats', type=int, default=3)
     parser.add_argument('--device', default='cpu')
+    parser.add_argument('--profile-models', nargs='+', default=['relation'],
+                        choices=['relation', 'relation-ref', 'dino'])
     parser.add_argument('--memory-case', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     MMLogger.get_instance('mmengine').setLevel(logging.WARNING)

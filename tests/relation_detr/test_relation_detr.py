@@ -86,8 +86,10 @@ def test_predict_uses_only_the_primary_branch():
                                 _samples([[], []]), rescale=True)
     assert passes == [60]
     assert len(results) == 2
-    assert results[0].pred_instances.bboxes.shape == (100, 4)
-    assert results[0].pred_instances.scores.shape == (100, )
+    # the toy config keeps max_per_img (30) of the 60 decoded queries
+    kept = model.bbox_head.test_cfg['max_per_img']
+    assert results[0].pred_instances.bboxes.shape == (kept, 4)
+    assert results[0].pred_instances.scores.shape == (kept, )
     passes.clear()
     model.train()
     model.loss(torch.rand(1, 3, 128, 128), _samples([[[10, 20, 60, 90]]]))
@@ -328,7 +330,8 @@ def test_fewer_tokens_than_queries_trains_and_predicts():
     """A 64x64 input has 8x8 + 4x4 + 2x2 + 1x1 = 85 tokens, fewer than the
     100 queries (and 100 hybrid queries): as many are decoded as there are
     tokens, denoising included."""
-    model = _model()
+    model = _model(num_queries=100, num_hybrid_queries=100,
+                   test_cfg=dict(max_per_img=100))
     model.train()
     images = torch.rand(1, 3, 64, 64)
     losses = model.loss(images, _small_samples(64, [[4, 4, 40, 50]]))

@@ -80,7 +80,9 @@ def test_gather_path_equals_grid_sample_path(dtype):
     weights = torch.rand(bs, queries, heads, levels, points, dtype=dtype)
     expected = multi_scale_deformable_attn_pytorch(value, shapes, locations,
                                                    weights)
-    got = deform_attn_gather(value, shapes, locations, weights)
+    start = torch.cat([shapes.new_zeros(1),
+                       (shapes[:, 0] * shapes[:, 1]).cumsum(0)[:-1]])
+    got = deform_attn_gather(value, shapes, start, locations, weights)
     assert got.shape == (bs, queries, heads * dims)
     tol = dict(rtol=0, atol=1e-12) if dtype == torch.float64 else {}
     torch.testing.assert_close(got, expected, **tol)

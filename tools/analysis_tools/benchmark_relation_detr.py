@@ -49,14 +49,14 @@ import logging
 import os
 import statistics
 import sys
-import time
 
 import torch
 from mmengine.logging import MMLogger
 
 from projects.common.models import set_msda_gather
-from projects.common.utils import (DINO_R50_CONFIG, build_model_from_config,
-                                   one_image_batch, train_batch)
+from projects.common.utils import (DINO_R50_CONFIG, best_seconds,
+                                   build_model_from_config, one_image_batch,
+                                   train_batch)
 from projects.common.utils.peak_memory import (MALLOC_ENV, peak_bytes,
                                                run_child)
 
@@ -109,22 +109,12 @@ def train_step(model, inputs, samples):
 
 def interleaved(steps: dict, repeats: int, device) -> dict:
     """Median seconds of each step, the steps taking turns each round."""
-
-    def timed(step):
-        if device.type == 'cuda':
-            torch.cuda.synchronize()
-        tic = time.perf_counter()
-        step()
-        if device.type == 'cuda':
-            torch.cuda.synchronize()
-        return time.perf_counter() - tic
-
     for step in steps.values():
         step()  # warm-up
     times = {name: [] for name in steps}
     for _ in range(repeats):
         for name, step in steps.items():
-            times[name].append(timed(step))
+            times[name].append(best_seconds(step, device, 1, warmup=0))
     return {name: statistics.median(t) for name, t in times.items()}
 
 

@@ -19,7 +19,7 @@ from torch import Tensor, nn
 
 from mmdet.models.layers import SinePositionalEncoding, inverse_sigmoid
 from mmdet.registry import MODELS
-from projects.common.models import sine_encoding
+from projects.common.models import sine_encoding, use_fused_attention
 from .box_reparam import delta2cxcywh
 from .box_rpb import BoxRPBCrossAttention
 
@@ -193,7 +193,8 @@ class PlainDetrTransformerDecoderLayer(BaseModule):
     def __init__(self, self_attn_cfg: dict, cross_attn_cfg: dict,
                  ffn_cfg: dict, init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        self.self_attn = MultiheadAttention(**self_attn_cfg)
+        self.self_attn = use_fused_attention(
+            MultiheadAttention(**self_attn_cfg))
         self.cross_attn = BoxRPBCrossAttention(**cross_attn_cfg)
         self.ffn = FFN(**ffn_cfg)
         self.embed_dims = self.self_attn.embed_dims

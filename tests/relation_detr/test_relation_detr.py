@@ -14,7 +14,8 @@ from mmdet.models.layers import coordinate_to_encoding
 from mmdet.registry import MODELS
 from mmdet.structures import DetDataSample
 from mmdet.utils import register_all_modules
-from projects.common.models import set_msda_gather, sine_encoding
+from projects.common.models import (set_msda_gather, sine_encoding,
+                                    use_explicit_attention)
 from projects.relation_detr.position_relation import (
     PositionRelationEmbedding, box_relation_encoding)
 
@@ -419,9 +420,11 @@ def test_every_part_off_computes_what_mmdet_dino_computes():
     # the one difference left is the head's inverse-sigmoid eps (official
     # 1e-3, mmdet 1e-5), which the perturbed box heads reach
     ours.bbox_head.reference_eps = 1e-5
-    # and mmcv's grid_sample path for inference, as mmdet's DINO runs
-    # (the faster gather path agrees to rounding: tests/common/test_bricks)
+    # and mmcv's grid_sample path for inference and its explicit attention,
+    # as mmdet's DINO runs (the faster paths agree to rounding:
+    # tests/common/test_bricks, tests/common/test_fused_attention)
     set_msda_gather(ours, False)
+    use_explicit_attention(ours)
     full = MODELS.build(_dims_256(Config.fromfile(TOY).model))
     full.load_state_dict(ours.state_dict(), strict=False)
     images = torch.rand(1, 3, 96, 128)

@@ -53,7 +53,7 @@ import sys
 import torch
 from mmengine.logging import MMLogger
 
-from projects.common.models import set_msda_gather
+from projects.common.models import set_msda_gather, use_explicit_attention
 from projects.common.utils import (DINO_R50_CONFIG, best_seconds,
                                    build_model_from_config, one_image_batch,
                                    train_batch)
@@ -81,9 +81,11 @@ MODELS = {
 
 def use_reference_paths(model: torch.nn.Module) -> torch.nn.Module:
     """Put ``model`` on its reference paths: mmcv's ``grid_sample``
-    deformable attention and the unchunked position relation."""
+    deformable attention, the unchunked position relation and the explicit
+    (attention-map) multi-head attention."""
     from projects.relation_detr import PositionRelationEmbedding
     set_msda_gather(model, False)
+    use_explicit_attention(model)
     for module in model.modules():
         if isinstance(module, PositionRelationEmbedding):
             module.impl = 'reference'

@@ -21,12 +21,17 @@ MixFormer's precise RoI pooling).
   linear / unit LayerNorm initialisation. BiFormer, MixFormer, Plain-DETR.
 - :class:`ReferenceEpsMixin` (``reference_eps.py``): box refinement with
   the official inverse-sigmoid eps 1e-3. Relation-DETR, Focus-DETR.
+- :func:`use_fused_attention` (``fused_attention.py``): mmcv's
+  ``MultiheadAttention`` on PyTorch's fused attention kernel (it never asks
+  for the attention map it discards). Relation-DETR, Focus-DETR,
+  Plain-DETR.
 - :func:`init_dino_layers` / :func:`dino_queries` (``dino_layers.py``):
   DINO's transformer parts with a method's own encoder / decoder classes,
   and its query selection capped by the token count. Relation-DETR,
   Focus-DETR.
 """
 from .dino_layers import dino_queries, init_dino_layers
+from .fused_attention import use_explicit_attention, use_fused_attention
 from .iou_aware_bce_loss import IoUAwareBCELoss, iou_aware_bce_loss
 from .ms_deform_attn import (AutoMultiScaleDeformableAttention,
                              deform_attn_gather, kernel_available,
@@ -45,5 +50,5 @@ __all__ = [
     'iou_aware_bce_loss', 'kernel_available', 'ms_deform_attn',
     'ReferenceEpsMixin', 'repeat_instances', 'select_topk_proposals',
     'set_msda_gather', 'sine_encoding', 'init_linear_and_layernorm',
-    'use_auto_msda'
+    'use_auto_msda', 'use_explicit_attention', 'use_fused_attention'
 ]

@@ -12,6 +12,7 @@ from torch import Tensor, nn
 
 from mmdet.models.layers import SinePositionalEncoding
 from mmdet.structures import OptSampleList
+from .fused_attention import use_fused_attention
 from .ms_deform_attn import use_auto_msda
 from .query_selection import select_topk_proposals
 
@@ -23,7 +24,8 @@ def init_dino_layers(detector: nn.Module, encoder_cls: Type[nn.Module],
     detector's config dicts (their deformable attention runs the compiled
     kernel where it exists, PyTorch otherwise), the content queries, the
     level embedding and the proposal projection ``memory_trans_fc`` /
-    ``memory_trans_norm``.
+    ``memory_trans_norm``. Their multi-head attention runs PyTorch's fused
+    kernel (:func:`use_fused_attention`).
 
     Raises:
         ValueError: when the positional encoding is not half as wide as
@@ -31,8 +33,10 @@ def init_dino_layers(detector: nn.Module, encoder_cls: Type[nn.Module],
     """
     detector.positional_encoding = SinePositionalEncoding(
         **detector.positional_encoding)
-    detector.encoder = use_auto_msda(encoder_cls(**detector.encoder))
-    detector.decoder = use_auto_msda(decoder_cls(**detector.decoder))
+    detector.encoder = use_fused_attention(
+        use_auto_msda(encoder_cls(**detector.encoder)))
+    detector.decoder = use_fused_attention(
+        use_auto_msda(decoder_cls(**detector.decoder)))
     dims = detector.embed_dims = detector.encoder.embed_dims
     if detector.positional_encoding.num_feats * 2 != dims:
         raise ValueError('positional_encoding.num_feats must be half of '

@@ -4,20 +4,24 @@ geometry of two box sets.
 Hou et al., `Relation DETR: Exploring Explicit Position Relation Prior for
 Object Detection <https://arxiv.org/abs/2407.11699>`_ (ECCV 2024), §3.2.
 
-Two paths compute the same numbers (``tests/relation_detr``):
+Two paths compute the same numbers up to float rounding
+(``tests/relation_detr``):
 
 * ``'reference'``: the formula as written, on the whole (bs, n, m, 64)
   embedding (and, when training, keeps it for the projection's gradient);
 * ``'chunked'`` (default): the same computation a few rows of box pairs at
   a time, never holding the (bs, n, m, 64) embedding: the forward keeps
   only the (bs, heads, n, m) bias, the backward recomputes each chunk's
-  embedding for the projection's weight gradient.
+  embedding for the projection's weight gradient. Each chunk is laid out
+  channels-first, sines before cosines, so that every elementwise
+  operation writes contiguous memory; the values per element are the
+  reference's, the projection sums them in another order (rounding).
 """
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from projects.common.models import sine_encoding
+from projects.common.models import sine_encoding, sine_frequencies
 
 
 def box_relation_encoding(src_boxes: Tensor, tgt_boxes: Tensor,
@@ -138,8 +142,7 @@ def _chunk_embedding(src_boxes: Tensor, tgt_boxes: Tensor, start: int,
     geometry = torch.cat(box_relation_terms(src[:, :2], src[:, 2:],
                                             tgt[:, :2], tgt[:, 2:]), 1)
     embed = buffer[:bs * 4 * embed_dims * pairs].view(bs, 2, 4, half, pairs)
-    freqs = temperature**(2 * torch.arange(
-        half, dtype=torch.float32, device=buffer.device) / embed_dims)
+    freqs = sine_frequencies(embed_dims, temperature, buffer.device)
     angles = embed[:, 1]  # the cosine block holds the angles first
     torch.div(geometry.view(bs, 4, 1, pairs) * scale, freqs[:, None],
               out=angles)

@@ -15,6 +15,7 @@ from mmdet.registry import MODELS
 from mmdet.structures import DetDataSample
 from mmdet.utils import register_all_modules
 from projects.common.models import (set_msda_gather, sine_encoding,
+                                    sine_frequencies,
                                     use_explicit_attention)
 from projects.relation_detr.position_relation import (
     PositionRelationEmbedding, box_relation_encoding)
@@ -285,14 +286,15 @@ def test_relation_impl_is_checked():
         PositionRelationEmbedding(16, 8, impl='fused')
 
 
-def test_sine_encoding_into_a_buffer():
+def test_sine_encoding_layout():
+    """(sin, cos) side by side per frequency, frequencies in order."""
     values = torch.rand(3, 4, 2)
-    buffer = torch.full((3 * 4 * 2 * 16 + 5, ), float('nan'))
-    out = sine_encoding(values, 16, 10000, 100, out=buffer[:3 * 4 * 2 * 16])
+    out = sine_encoding(values, 16, 10000, 100)
     assert out.shape == (3, 4, 32)
-    torch.testing.assert_close(out, sine_encoding(values, 16, 10000, 100),
-                               rtol=0, atol=0)
-    assert buffer[-5:].isnan().all()
+    freqs = sine_frequencies(16, 10000)
+    angle = values[1, 2, 1] * 100 / freqs[5]
+    torch.testing.assert_close(out[1, 2, 16 + 10], torch.sin(angle))
+    torch.testing.assert_close(out[1, 2, 16 + 11], torch.cos(angle))
 
 
 @pytest.mark.parametrize('name', [

@@ -39,7 +39,7 @@ from .ms_deform_attn import (AutoMultiScaleDeformableAttention,
 from .one_to_many import repeat_instances
 from .query_selection import gather_topk, select_topk_proposals
 from .reference_eps import ReferenceEpsMixin
-from .sine_encoding import sine_encoding
+from .sine_encoding import sine_encoding, sine_frequencies
 from .weight_init import init_linear_and_layernorm
 
 __all__ = [
@@ -49,6 +49,6 @@ __all__ = [
     'IoUAwareBCELoss',
     'iou_aware_bce_loss', 'kernel_available', 'ms_deform_attn',
     'ReferenceEpsMixin', 'repeat_instances', 'select_topk_proposals',
-    'set_msda_gather', 'sine_encoding', 'init_linear_and_layernorm',
-    'use_auto_msda', 'use_explicit_attention', 'use_fused_attention'
+    'set_msda_gather', 'sine_encoding', 'sine_frequencies',
+    'init_linear_and_layernorm', 'use_auto_msda', 'use_explicit_attention', 'use_fused_attention'
 ]

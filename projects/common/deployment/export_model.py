@@ -48,7 +48,7 @@ from mmdet.models.task_modules.coders.delta_xywh_bbox_coder import \
 from mmdet.models.detectors import DetectionTransformer, SingleStageDetector
 from mmdet.structures import DetDataSample
 from mmdet.structures.bbox import bbox_cxcywh_to_xyxy
-from projects.common.models import set_msda_gather
+from projects.common.models import set_msda_gather, use_explicit_attention
 
 ExportOutputs = Tuple[Tensor, Tensor, Tensor]
 
@@ -205,8 +205,13 @@ class ExportableDetector(nn.Module):
         super().__init__()
         self.family = export_family(detector)
         # ONNX has GridSample, not a weighted embedding bag: deformable
-        # attention exports through mmcv's grid_sample path
-        self.detector = set_msda_gather(detector, False)
+        # attention exports through mmcv's grid_sample path; self-attention
+        # through mmcv's explicit one (MatMul, Softmax), so that PyTorch
+        # computes what the graph computes in the export check (the fused
+        # kernel rounds otherwise, and with random weights that reorders
+        # near-tied top-k scores)
+        self.detector = use_explicit_attention(
+            set_msda_gather(detector, False))
 
     def forward(self, inputs: Tensor) -> ExportOutputs:
         """(1, 3, H, W) normalised image -> boxes, scores, labels."""

@@ -14,9 +14,10 @@ MixFormer's precise RoI pooling).
   the hybrid (one-to-many) branch. Relation-DETR, Plain-DETR.
 - :class:`IoUAwareBCELoss` (``iou_aware_bce_loss.py``): the IoU-aware
   classification loss. Relation-DETR.
-- :func:`sine_encoding` (``sine_encoding.py``): the sin/cos encoding of
-  box coordinates. Relation-DETR (relation and query positions),
-  Plain-DETR (query positions, its unnormalised map encoding).
+- :func:`sine_encoding` / :func:`sine_frequencies` (``sine_encoding.py``):
+  the sin/cos encoding of box coordinates and its frequencies.
+  Relation-DETR (relation and query positions), Plain-DETR (query
+  positions, its unnormalised map encoding).
 - :func:`init_linear_and_layernorm` (``weight_init.py``): trunc-normal
   linear / unit LayerNorm initialisation. BiFormer, MixFormer, Plain-DETR.
 - :class:`ReferenceEpsMixin` (``reference_eps.py``): box refinement with

@@ -27,10 +27,13 @@ def test_relation_detr_toy_map_rises_above_untrained(relation_toy_trained):
     """Toy Relation-DETR, 100 iterations of batch 4 (lr 1e-3, warm-up 10,
     x0.1 at 85), validated on the 8 toy val images (the session fixture in
     tests/conftest.py). Measured on 2 cores: an untrained model gets bbox
-    mAP 0.000 (two init seeds); this schedule 0.130 (mAP50 0.237) in 1.6
-    min. Asserted: >= 0.05."""
+    mAP 0.000 (two init seeds); this schedule, with the toy config's 30
+    queries, 0.040 / 0.051 / 0.026 (mAP50 0.115 / 0.138 / 0.078) for
+    training seeds 0 / 1 / 2 in 1.5 min (it was 0.130 with the former 100
+    queries; at 100 iterations a rounding change moves it within that
+    spread). Asserted: >= 0.02, i.e. learning, not a figure."""
     metrics = _last_validation(relation_toy_trained['work'])
-    assert metrics['coco/bbox_mAP'] >= 0.05, metrics
+    assert metrics['coco/bbox_mAP'] >= 0.02, metrics
 
 
 @pytest.mark.slow

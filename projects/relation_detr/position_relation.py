@@ -195,7 +195,9 @@ class PositionRelationEmbedding(nn.Module):
         """(bs, n, 4), (bs, m, 4) -> (bs, num_heads, n, m) non-negative."""
         conv, activation = self.pos_proj
         src_boxes, tgt_boxes = src_boxes.detach(), tgt_boxes.detach()
-        if self.impl == 'reference':
+        # tracing (ONNX export) takes the reference path: the chunked one
+        # writes into views of fresh buffers, which a traced graph loses
+        if self.impl == 'reference' or torch.jit.is_tracing():
             with torch.no_grad():
                 embed = sine_encoding(
                     box_relation_encoding(src_boxes, tgt_boxes),

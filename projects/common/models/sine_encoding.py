@@ -28,6 +28,10 @@ def sine_encoding(values: Tensor, num_feats: int, temperature: float,
     """
     angles = values[..., None] * scale / sine_frequencies(
         num_feats, temperature, values.device)
+    if torch.jit.is_tracing():
+        # an exported graph (ONNX) loses writes into views of a fresh
+        # tensor; the same values, built without them
+        return torch.stack((angles.sin(), angles.cos()), -1).flatten(-3)
     out = angles.new_empty(*angles.shape, 2)
     torch.sin(angles, out=out[..., 0])
     torch.cos(angles, out=out[..., 1])

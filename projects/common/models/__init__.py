@@ -51,5 +51,6 @@ __all__ = [
     'iou_aware_bce_loss', 'kernel_available', 'ms_deform_attn',
     'ReferenceEpsMixin', 'repeat_instances', 'select_topk_proposals',
     'set_msda_gather', 'sine_encoding', 'sine_frequencies',
-    'init_linear_and_layernorm', 'use_auto_msda', 'use_explicit_attention', 'use_fused_attention'
+    'init_linear_and_layernorm', 'use_auto_msda', 'use_explicit_attention',
+    'use_fused_attention'
 ]

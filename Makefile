@@ -6,7 +6,8 @@ STAMP := .venv/.attnvision-stamp
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt setup.py tools/misc/setup_venv.sh
+$(STAMP): requirements.txt setup.py tools/misc/setup_venv.sh \
+		projects/common/ops/csrc/ms_deform_attn_cpu.cpp
 	bash tools/misc/setup_venv.sh
 	touch $(STAMP)
 

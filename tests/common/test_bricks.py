@@ -88,9 +88,17 @@ def test_gather_path_equals_grid_sample_path(dtype):
     torch.testing.assert_close(got, expected, **tol)
 
 
-def test_pytorch_path_choice_follows_gradients():
-    """Without gradients the gather path runs; with them mmcv's path (its
-    backward is the faster one), and gradients flow to every input."""
+def test_pytorch_path_choice_follows_gradients(monkeypatch):
+    """Without the compiled CPU operator: without gradients the gather path
+    runs; with them mmcv's path (its backward is the faster one), and
+    gradients flow to every input."""
+    import importlib
+    module = importlib.import_module('projects.common.models.ms_deform_attn')
+    monkeypatch.setattr(module, 'ms_deform_attn_cpu_available', lambda: False)
+    calls = []
+    monkeypatch.setattr(module, 'deform_attn_gather',
+                        lambda *a: calls.append('gather') or
+                        deform_attn_gather(*a))
     torch.manual_seed(0)
     _, value, _, shapes, start = _msda_inputs(1)
     value = value.view(1, -1, 4, 8)
@@ -98,9 +106,11 @@ def test_pytorch_path_choice_follows_gradients():
     weights = torch.rand(1, 5, 4, 3, 2)
     with torch.no_grad():
         fast = ms_deform_attn(value, shapes, start, locations, weights)
+    assert calls == ['gather']
     inputs = [t.clone().requires_grad_() for t in (value, locations,
                                                    weights)]
     slow = ms_deform_attn(inputs[0], shapes, start, *inputs[1:])
+    assert calls == ['gather']
     torch.testing.assert_close(fast, slow.detach())
     slow.sum().backward()
     assert all(t.grad is not None for t in inputs)

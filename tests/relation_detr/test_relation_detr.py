@@ -14,7 +14,7 @@ from mmdet.models.layers import coordinate_to_encoding
 from mmdet.registry import MODELS
 from mmdet.structures import DetDataSample
 from mmdet.utils import register_all_modules
-from projects.common.models import (set_msda_gather, sine_encoding,
+from projects.common.models import (set_msda_fast, sine_encoding,
                                     sine_frequencies,
                                     use_explicit_attention)
 from projects.relation_detr.position_relation import (
@@ -425,7 +425,7 @@ def test_every_part_off_computes_what_mmdet_dino_computes():
     # and mmcv's grid_sample path for inference and its explicit attention,
     # as mmdet's DINO runs (the faster paths agree to rounding:
     # tests/common/test_bricks, tests/common/test_fused_attention)
-    set_msda_gather(ours, False)
+    set_msda_fast(ours, False)
     use_explicit_attention(ours)
     full = MODELS.build(_dims_256(Config.fromfile(TOY).model))
     full.load_state_dict(ours.state_dict(), strict=False)

@@ -24,14 +24,14 @@ def test_toy_baseline_has_every_part_off_and_reference_paths_switch():
             if isinstance(m, AutoMultiScaleDeformableAttention)]
     assert relation and msda
     assert all(m.impl == 'chunked' for m in relation)
-    assert all(m.gather for m in msda)
+    assert all(m.fast for m in msda)
     attention = [m.attn for m in full.modules()
                  if isinstance(m, MultiheadAttention)]
     assert attention and not any(
         type(m) is torch.nn.MultiheadAttention for m in attention)
     use_reference_paths(full)
     assert all(m.impl == 'reference' for m in relation)
-    assert not any(m.gather for m in msda)
+    assert not any(m.fast for m in msda)
     assert all(type(m) is torch.nn.MultiheadAttention for m in attention)
 
 

@@ -54,7 +54,7 @@ import sys
 import torch
 from mmengine.logging import MMLogger
 
-from projects.common.models import set_msda_gather, use_explicit_attention
+from projects.common.models import set_msda_fast, use_explicit_attention
 from projects.common.utils import (DINO_R50_CONFIG, best_seconds,
                                    build_model_from_config, one_image_batch,
                                    train_batch)
@@ -85,7 +85,7 @@ def use_reference_paths(model: torch.nn.Module) -> torch.nn.Module:
     deformable attention, the unchunked position relation and the explicit
     (attention-map) multi-head attention."""
     from projects.relation_detr import PositionRelationEmbedding
-    set_msda_gather(model, False)
+    set_msda_fast(model, False)
     use_explicit_attention(model)
     for module in model.modules():
         if isinstance(module, PositionRelationEmbedding):

@@ -48,7 +48,7 @@ from mmdet.models.task_modules.coders.delta_xywh_bbox_coder import \
 from mmdet.models.detectors import DetectionTransformer, SingleStageDetector
 from mmdet.structures import DetDataSample
 from mmdet.structures.bbox import bbox_cxcywh_to_xyxy
-from projects.common.models import set_msda_gather, use_explicit_attention
+from projects.common.models import set_msda_fast, use_explicit_attention
 
 ExportOutputs = Tuple[Tensor, Tensor, Tensor]
 
@@ -211,7 +211,7 @@ class ExportableDetector(nn.Module):
         # kernel rounds otherwise, and with random weights that reorders
         # near-tied top-k scores)
         self.detector = use_explicit_attention(
-            set_msda_gather(detector, False))
+            set_msda_fast(detector, False))
 
     def forward(self, inputs: Tensor) -> ExportOutputs:
         """(1, 3, H, W) normalised image -> boxes, scores, labels."""

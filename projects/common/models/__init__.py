@@ -3,9 +3,11 @@ alone; a piece only one method needs lives with that method, e.g.
 MixFormer's precise RoI pooling).
 
 - :class:`AutoMultiScaleDeformableAttention` / :func:`ms_deform_attn`
-  (``ms_deform_attn.py``): mmcv's deformable attention with its PyTorch
-  paths wherever the compiled kernel is missing (a weighted gather,
-  :func:`deform_attn_gather`, for inference). Relation-DETR, Focus-DETR.
+  (``ms_deform_attn.py``): mmcv's deformable attention, which runs
+  wherever mmcv's compiled kernel is missing: this project's compiled CPU
+  operator (``projects/common/ops``), else PyTorch paths (a weighted
+  gather, :func:`deform_attn_gather`, for inference). Relation-DETR,
+  Focus-DETR.
 - :func:`select_topk_proposals` / :func:`gather_topk`
   (``query_selection.py``): two-stage top-K query selection from encoder
   tokens, by the best class (Relation-DETR) or by one channel (Plain-DETR's
@@ -36,7 +38,7 @@ from .fused_attention import use_explicit_attention, use_fused_attention
 from .iou_aware_bce_loss import IoUAwareBCELoss, iou_aware_bce_loss
 from .ms_deform_attn import (AutoMultiScaleDeformableAttention,
                              deform_attn_gather, kernel_available,
-                             ms_deform_attn, set_msda_gather, use_auto_msda)
+                             ms_deform_attn, set_msda_fast, use_auto_msda)
 from .one_to_many import repeat_instances
 from .query_selection import gather_topk, select_topk_proposals
 from .reference_eps import ReferenceEpsMixin
@@ -50,7 +52,7 @@ __all__ = [
     'IoUAwareBCELoss',
     'iou_aware_bce_loss', 'kernel_available', 'ms_deform_attn',
     'ReferenceEpsMixin', 'repeat_instances', 'select_topk_proposals',
-    'set_msda_gather', 'sine_encoding', 'sine_frequencies',
+    'set_msda_fast', 'sine_encoding', 'sine_frequencies',
     'init_linear_and_layernorm', 'use_auto_msda', 'use_explicit_attention',
     'use_fused_attention'
 ]

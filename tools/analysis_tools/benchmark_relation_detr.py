@@ -13,9 +13,13 @@ Models, random weights (nothing is downloaded), built from their configs:
 - ``dino``: mmdet's ``dino-4scale_r50_8xb2-12e_coco.py`` as mmdet ships it;
 - ``relation``: ``configs/relation_detr/relation-detr_r50_8xb2-12e_coco.py``;
 - ``relation-ref``: the same model on its reference paths (mmcv's
-  ``grid_sample`` deformable attention for inference too, the position
-  relation on the whole N x N x 64 embedding): what this project computed
-  before the fast paths, measured beside them;
+  ``grid_sample`` deformable attention, the position relation on the whole
+  N x N x 64 embedding, attention with its map): what this project
+  computed before the fast paths, measured beside them;
+- ``dino-ops``: ``dino`` with this project's deformable attention
+  (:func:`use_auto_msda`: the compiled CPU operator where it is built), so
+  that the ratio ``relation / dino-ops`` shows what Relation-DETR costs
+  beyond DINO when both run the same operators (``eval`` and ``train``);
 - toy sizes (``configs/relation_detr/relation-detr_r18_1xb8-500i_toy.py``,
   128 px, batch 8): ``toy-dino`` is that config with every Relation-DETR
   part off (no hybrid branch, memory fusion, relation, query scale; focal
@@ -54,7 +58,8 @@ import sys
 import torch
 from mmengine.logging import MMLogger
 
-from projects.common.models import set_msda_fast, use_explicit_attention
+from projects.common.models import (set_msda_fast, use_auto_msda,
+                                    use_explicit_attention)
 from projects.common.utils import (DINO_R50_CONFIG, best_seconds,
                                    build_model_from_config, one_image_batch,
                                    train_batch)
@@ -71,12 +76,14 @@ TOY_DINO = dict(
         bbox_head=dict(loss_cls=dict(
             _delete_=True, type='FocalLoss', use_sigmoid=True, gamma=2.0,
             alpha=0.25, loss_weight=1.0))))
+#: name: (config, config options, what to switch after building)
 MODELS = {
-    'dino': (DINO_R50_CONFIG, None, False),
-    'relation': (RELATION, None, False),
-    'relation-ref': (RELATION, None, True),
-    'toy-dino': (TOY, TOY_DINO, False),
-    'toy-relation': (TOY, None, False),
+    'dino': (DINO_R50_CONFIG, None, None),
+    'dino-ops': (DINO_R50_CONFIG, None, 'ops'),
+    'relation': (RELATION, None, None),
+    'relation-ref': (RELATION, None, 'reference'),
+    'toy-dino': (TOY, TOY_DINO, None),
+    'toy-relation': (TOY, None, None),
 }
 
 
@@ -94,12 +101,14 @@ def use_reference_paths(model: torch.nn.Module) -> torch.nn.Module:
 
 
 def build(name: str, device, training: bool, seed: int = 0):
-    config, options, reference = MODELS[name]
+    config, options, switch = MODELS[name]
     torch.manual_seed(seed)
     model = build_model_from_config(config, options).to(device)
     model.init_weights()
-    if reference:
+    if switch == 'reference':
         use_reference_paths(model)
+    elif switch == 'ops':
+        use_auto_msda(model)
     return model.train(training)
 
 
@@ -195,7 +204,7 @@ def part_eval(args, device):
     h, w = args.eval_size
     inputs, samples = one_image_batch(args.eval_size, device)
     models = {name: build(name, device, False)
-              for name in ('dino', 'relation', 'relation-ref')}
+              for name in ('dino', 'dino-ops', 'relation', 'relation-ref')}
 
     def predict(model):
         with torch.no_grad():
@@ -210,11 +219,13 @@ def part_eval(args, device):
     print(f'  target: relation <= 1.05x dino -> '
           f'{res["relation"] / res["dino"]:.2f}x; before (relation-ref): '
           f'{res["relation-ref"] / res["dino"]:.2f}x')
+    print(f'  with the same deformable attention: relation '
+          f'{res["relation"] / res["dino-ops"]:.2f}x dino-ops')
 
 
 def part_train(args, device):
-    cases = [('R-50', ('dino', 'relation', 'relation-ref'), args.train_size,
-              2, 80),
+    cases = [('R-50', ('dino', 'relation', 'relation-ref', 'dino-ops'),
+              args.train_size, 2, 80),
              ('toy', ('toy-dino', 'toy-relation'), (128, 128), 8, 3)]
     for title, names, size, batch, classes in cases:
         inputs, samples = train_batch(size, batch, classes, device=device)
@@ -228,6 +239,9 @@ def part_train(args, device):
             print(f'  {name:<13} {sec:7.2f} s  {sec / res[base]:.2f}x {base}')
         print(f'  target: relation <= 1.25x {base} -> '
               f'{res[names[1]] / res[base]:.2f}x')
+        if 'dino-ops' in res:
+            print(f'  with the same deformable attention: relation '
+                  f'{res["relation"] / res["dino-ops"]:.2f}x dino-ops')
 
 
 def one_memory_case(args, name, device):

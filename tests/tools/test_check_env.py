@@ -69,3 +69,18 @@ def test_missing_mmpretrain_names_the_fix():
     found = _load().problems(dict(GOOD, mmpretrain=None))
     assert len(found) == 1 and 'mmpretrain' in found[0]
     assert 'make venv' in found[0]
+
+
+def test_unbuilt_project_ops_name_the_fix():
+    info = dict(GOOD, attnvision_ops=None,
+                attnvision_ops_error='ImportError: no projects.common.ops.'
+                '_ms_deform_attn_cpu library in projects/common/ops')
+    found = _load().problems(info)
+    assert len(found) == 1
+    assert 'deformable attention does not load' in found[0]
+    assert 'pip install --no-build-isolation --no-deps -e .' in found[0]
+
+
+def test_collect_loads_the_built_project_ops():
+    info = _load().collect()
+    assert info['attnvision_ops'] == 'ok', info.get('attnvision_ops_error')

@@ -5,14 +5,17 @@ Usage::
     python tools/misc/check_env.py
 
 Prints the versions of python, torch, torchvision, numpy, mmengine, mmcv,
-mmdet, mmpretrain and whether mmcv's compiled ops load, then exits non-zero
-with one line per problem and the command that fixes it. This file imports
+mmdet, mmpretrain, whether mmcv's compiled ops and this project's load, then
+exits non-zero with one line per problem and the command that fixes it. This file imports
 nothing from ``projects`` so that it still runs when the stack itself is
 broken.
 """
 import importlib
+import importlib.machinery
+import importlib.util
 import platform
 import sys
+from pathlib import Path
 from typing import Dict, List, Optional
 
 # The one combination the project tests (see requirements.txt).
@@ -70,6 +73,23 @@ def collect() -> Dict[str, Optional[str]]:
     if info.get('torch'):
         torch = importlib.import_module('torch')
         info['cuda_available'] = str(torch.cuda.is_available())
+        # this project's compiled CPU operator (pip install -e . builds it
+        # into projects/common/ops), loaded by path: importing the
+        # projects package would import the whole stack
+        name = 'projects.common.ops._ms_deform_attn_cpu'
+        ops_dir = Path(__file__).resolve().parents[2] / 'projects/common/ops'
+        built = sorted(ops_dir.glob('_ms_deform_attn_cpu*.so'))
+        info['attnvision_ops'] = None
+        try:
+            if not built:
+                raise ImportError(f'no {name} library in {ops_dir}')
+            spec = importlib.util.spec_from_loader(
+                name, importlib.machinery.ExtensionFileLoader(
+                    name, str(built[0])))
+            importlib.util.module_from_spec(spec)
+            info['attnvision_ops'] = 'ok'
+        except Exception as exc:  # noqa: BLE001
+            info['attnvision_ops_error'] = f'{type(exc).__name__}: {exc}'
     return info
 
 
@@ -108,6 +128,12 @@ def problems(info: Dict[str, Optional[str]]) -> List[str]:
             found.append(
                 'mmcv has no compiled ops (mmcv-lite, or a build without '
                 f'MMCV_WITH_OPS: {error}). Fix: {REBUILD_MMCV}')
+    if info.get('attnvision_ops_error'):
+        found.append(
+            "this project's compiled CPU deformable attention does not load "
+            f'({info["attnvision_ops_error"]}; built by setup.py, against '
+            'the installed torch). Fix: pip install --no-build-isolation '
+            '--no-deps -e .  (inside .venv, in the repository)')
     mmdet_v = info.get('mmdet')
     if mmdet_v and mmdet_v != PINNED['mmdet']:
         found.append(f'mmdet {mmdet_v} is installed; this project is tested '

@@ -56,17 +56,10 @@ def ms_deform_attn_cpu(value: Tensor, spatial_shapes: Tensor,
     """Deformable attention with the compiled CPU operator (differentiable
     in ``value``, ``sampling_locations`` and ``attention_weights``).
 
-    Args:
-        value (Tensor): (bs, num_value, num_heads, head_dims).
-        spatial_shapes (Tensor): (num_levels, 2), (h, w) per level.
-        level_start_index (Tensor): (num_levels, ), start of each level.
-        sampling_locations (Tensor): (bs, num_query, num_heads, num_levels,
-            num_points, 2), normalised (x, y).
-        attention_weights (Tensor): (bs, num_query, num_heads, num_levels,
-            num_points).
-
-    Returns:
-        Tensor: (bs, num_query, num_heads * head_dims).
+    Arguments and result as
+    :func:`projects.common.models.ms_deform_attn` (value (bs, num_value,
+    num_heads, head_dims), normalised (x, y) sampling locations; output
+    (bs, num_query, num_heads * head_dims)).
     """
     if not ms_deform_attn_cpu_available():
         raise RuntimeError(

@@ -32,6 +32,7 @@ import torch
 from mmengine.logging import MMLogger
 from torch import nn
 
+from projects.common.models import set_msda_fast
 from projects.common.utils import (DINO_R50_CONFIG, best_seconds,
                                    build_model_from_config, detector_latency,
                                    one_image_batch)
@@ -81,11 +82,17 @@ def encoder_cost(config: str, size, device, repeats: int):
     args = (inputs['feat'], inputs['feat_pos'])
     with torch.no_grad():
         seconds = best_seconds(lambda: step(*args), device, repeats)
-        counter = FlopAnalyzer(step, args).set_op_handle(
-            'aten::grid_sampler', _grid_sampler_flops)
-        counter.unsupported_ops_warnings(False)
-        counter.uncalled_modules_warnings(False)
-        flops = counter.total()
+        # the traced graph must hold grid_sample (counted below): the fast
+        # paths (compiled CPU operator, embedding_bag gather) are not
+        set_msda_fast(step, False)
+        try:
+            counter = FlopAnalyzer(step, args).set_op_handle(
+                'aten::grid_sampler', _grid_sampler_flops)
+            counter.unsupported_ops_warnings(False)
+            counter.uncalled_modules_warnings(False)
+            flops = counter.total()
+        finally:
+            set_msda_fast(step, True)
     return flops / 1e9, seconds, inputs['feat'].shape[1]
 
 

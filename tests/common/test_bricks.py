@@ -3,8 +3,6 @@ import pytest
 import torch
 import torch.nn.functional as F
 from mmcv.ops import MultiScaleDeformableAttention
-from mmcv.ops.multi_scale_deform_attn import \
-    multi_scale_deformable_attn_pytorch
 from mmengine.structures import InstanceData
 
 from projects.common.models import (AutoMultiScaleDeformableAttention,
@@ -59,33 +57,6 @@ def test_use_auto_msda_keeps_weights_and_names():
     assert type(block[0]) is AutoMultiScaleDeformableAttention
     assert list(block.state_dict()) == keys
     assert torch.equal(block[0].value_proj.weight, weight)
-
-
-@pytest.mark.parametrize('dtype', [torch.float64, torch.float32])
-def test_gather_path_equals_grid_sample_path(dtype):
-    """The inference path (one weighted gather) computes what mmcv's
-    grid_sample path computes, border and outside samples included."""
-    torch.manual_seed(0)
-    bs, queries, heads, dims, points = 2, 37, 3, 5, 4
-    shapes = torch.tensor([[7, 9], [4, 5], [2, 3], [1, 1]])
-    levels = len(shapes)
-    value = torch.randn(bs, int((shapes[:, 0] * shapes[:, 1]).sum()), heads,
-                        dims, dtype=dtype)
-    # from well outside the map to well past it, plus exact borders/centres
-    locations = torch.rand(bs, queries, heads, levels, points, 2,
-                           dtype=dtype) * 1.6 - 0.3
-    locations[0, 0] = 0.0
-    locations[0, 1] = 1.0
-    locations[0, 2, :, :, :, 0] = 0.5 / shapes[:, 1].to(dtype)[:, None]
-    weights = torch.rand(bs, queries, heads, levels, points, dtype=dtype)
-    expected = multi_scale_deformable_attn_pytorch(value, shapes, locations,
-                                                   weights)
-    start = torch.cat([shapes.new_zeros(1),
-                       (shapes[:, 0] * shapes[:, 1]).cumsum(0)[:-1]])
-    got = deform_attn_gather(value, shapes, start, locations, weights)
-    assert got.shape == (bs, queries, heads * dims)
-    tol = dict(rtol=0, atol=1e-12) if dtype == torch.float64 else {}
-    torch.testing.assert_close(got, expected, **tol)
 
 
 def test_pytorch_path_choice_follows_gradients(monkeypatch):

@@ -1,5 +1,6 @@
-"""The compiled operators of projects/common/ops against their PyTorch
-references."""
+"""The fast paths of deformable attention against mmcv's grid_sample path:
+the compiled CPU operator of projects/common/ops and the weighted gather of
+projects/common/models (inference without the operator)."""
 import importlib
 
 import pytest
@@ -7,7 +8,7 @@ import torch
 from mmcv.ops.multi_scale_deform_attn import \
     multi_scale_deformable_attn_pytorch
 
-from projects.common.models import ms_deform_attn
+from projects.common.models import deform_attn_gather, ms_deform_attn
 from projects.common.ops import ms_deform_attn_cpu, ms_deform_attn_cpu_available
 
 msda_module = importlib.import_module('projects.common.models.ms_deform_attn')
@@ -74,6 +75,18 @@ def test_cpu_op_equals_grid_sample_path_forward_and_backward(dtype, dims):
                                        msg=name)
         else:
             torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4, msg=name)
+
+
+@pytest.mark.parametrize('dtype', [torch.float64, torch.float32])
+def test_gather_path_equals_grid_sample_path(dtype):
+    """The inference path without the operator (one weighted gather)
+    computes what mmcv's grid_sample path computes, border and outside
+    samples included."""
+    args = _inputs(dtype)
+    got = deform_attn_gather(*args)
+    assert got.shape == (2, 37, 3 * 5)
+    tol = dict(rtol=0, atol=1e-12) if dtype == torch.float64 else {}
+    torch.testing.assert_close(got, _reference(*args), **tol)
 
 
 @pytest.mark.skipif(not ms_deform_attn_cpu_available(),

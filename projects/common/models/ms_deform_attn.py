@@ -17,7 +17,8 @@ module and parameter names and picks, per call (:func:`ms_deform_attn`):
   per level), which is also the reference (``fast=False``) and what tracing
   (ONNX export) records.
 
-All paths agree to float rounding (``tests/common/test_ms_deform_attn.py``).
+All paths agree to float rounding (``tests/common/test_ops.py``,
+``tests/common/test_bricks.py``).
 """
 import functools
 import warnings

@@ -20,7 +20,7 @@ Models, random weights (nothing is downloaded), built from their configs:
   (:func:`use_auto_msda`: the compiled CPU operator where it is built), so
   that the ratio ``relation / dino-ops`` shows what Relation-DETR costs
   beyond DINO when both run the same operators (``eval`` and ``train``);
-- toy sizes (``configs/relation_detr/relation-detr_r18_1xb8-500i_toy.py``,
+- toy sizes (``configs/relation_detr/relation-detr_r18_1xb8-600i_toy.py``,
   128 px, batch 8): ``toy-dino`` is that config with every Relation-DETR
   part off (no hybrid branch, memory fusion, relation, query scale; focal
   loss), which computes what mmdet's DINO computes
@@ -67,7 +67,7 @@ from projects.common.utils.peak_memory import (MALLOC_ENV, peak_bytes,
                                                run_child)
 
 RELATION = 'configs/relation_detr/relation-detr_r50_8xb2-12e_coco.py'
-TOY = 'configs/relation_detr/relation-detr_r18_1xb8-500i_toy.py'
+TOY = 'configs/relation_detr/relation-detr_r18_1xb8-600i_toy.py'
 TOY_DINO = dict(
     model=dict(
         num_hybrid_queries=0,

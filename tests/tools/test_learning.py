@@ -27,11 +27,12 @@ def test_relation_detr_toy_map_rises_above_untrained(relation_toy_trained):
     """Toy Relation-DETR, 100 iterations of batch 4 (lr 1e-3, warm-up 10,
     x0.1 at 85), validated on the 8 toy val images (the session fixture in
     tests/conftest.py). Measured on 2 cores: an untrained model gets bbox
-    mAP 0.000 (two init seeds); this schedule, with the toy config's 30
-    queries, 0.040 / 0.051 / 0.026 (mAP50 0.115 / 0.138 / 0.078) for
-    training seeds 0 / 1 / 2 in 1.5 min (it was 0.130 with the former 100
-    queries; at 100 iterations a rounding change moves it within that
-    spread). Asserted: >= 0.02, i.e. learning, not a figure."""
+    mAP 0.000 (two init seeds); this schedule, on the toy config of
+    ``make demo`` (half-width ResNet-18, AdamW betas 0.99), 0.061 / 0.011
+    (mAP50 0.146 / 0.060) for training seeds 0 / 1 in about 1.5 min each
+    (with the former full-width, betas 0.999 config: 0.040 / 0.051 /
+    0.026 for seeds 0 / 1 / 2). The fixture trains with the config's seed
+    0. Asserted: >= 0.02, i.e. learning, not a figure."""
     metrics = _last_validation(relation_toy_trained['work'])
     assert metrics['coco/bbox_mAP'] >= 0.02, metrics
 

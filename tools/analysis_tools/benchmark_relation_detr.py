@@ -52,7 +52,6 @@ import argparse
 import json
 import logging
 import os
-import statistics
 import sys
 
 import torch
@@ -61,8 +60,8 @@ from mmengine.logging import MMLogger
 from projects.common.models import (set_msda_fast, use_auto_msda,
                                     use_explicit_attention)
 from projects.common.utils import (DINO_R50_CONFIG, best_seconds,
-                                   build_model_from_config, one_image_batch,
-                                   train_batch)
+                                   build_model_from_config, interleaved,
+                                   one_image_batch, train_batch, train_step)
 from projects.common.utils.peak_memory import (MALLOC_ENV, peak_bytes,
                                                run_child)
 
@@ -110,24 +109,6 @@ def build(name: str, device, training: bool, seed: int = 0):
     elif switch == 'ops':
         use_auto_msda(model)
     return model.train(training)
-
-
-def train_step(model, inputs, samples):
-    losses = model.loss(inputs, samples)
-    total = sum(value for key, value in losses.items() if 'loss' in key)
-    total.backward()
-    model.zero_grad(set_to_none=True)
-
-
-def interleaved(steps: dict, repeats: int, device) -> dict:
-    """Median seconds of each step, the steps taking turns each round."""
-    for step in steps.values():
-        step()  # warm-up
-    times = {name: [] for name in steps}
-    for _ in range(repeats):
-        for name, step in steps.items():
-            times[name].append(best_seconds(step, device, 1, warmup=0))
-    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def _record(model, inputs, samples):

@@ -89,3 +89,27 @@ def train_batch(size: Sequence[int], batch_size: int, num_classes: int,
                                  generator=gen).to(device))
         samples.append(sample)
     return inputs.to(device), samples
+
+
+def train_step(model, inputs, samples) -> None:
+    """One training step of a detector without an optimiser: ``loss`` on
+    (``inputs``, ``samples``), backward of the summed losses, gradients
+    cleared."""
+    losses = model.loss(inputs, samples)
+    total = sum(value for key, value in losses.items() if 'loss' in key)
+    total.backward()
+    model.zero_grad(set_to_none=True)
+
+
+def interleaved(steps: dict, repeats: int, device) -> dict:
+    """Median seconds of each step of ``steps`` (name: callable), the steps
+    taking turns each round after one warm-up call each, so that a
+    machine's drift hits them alike."""
+    import statistics
+    for step in steps.values():
+        step()  # warm-up
+    times = {name: [] for name in steps}
+    for _ in range(repeats):
+        for name, step in steps.items():
+            times[name].append(best_seconds(step, device, 1, warmup=0))
+    return {name: statistics.median(t) for name, t in times.items()}

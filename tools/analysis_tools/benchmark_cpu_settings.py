@@ -24,7 +24,6 @@ import argparse
 import json
 import logging
 import os
-import statistics
 import sys
 import time
 
@@ -32,7 +31,8 @@ import torch
 from mmengine.logging import MMLogger
 
 from projects.common.utils import (build_model_from_config, interleaved,
-                                   run_cli, train_batch, train_step)
+                                   median_seconds, run_cli, train_batch,
+                                   train_step)
 from projects.common.utils.peak_memory import run_child
 
 TOY = 'configs/relation_detr/relation-detr_r18_1xb8-600i_toy.py'
@@ -41,20 +41,12 @@ KEEP_BLOCKS_ENV = dict(MALLOC_MMAP_THRESHOLD_='4294967296',
                        MALLOC_TRIM_THRESHOLD_='4294967296')
 
 
-def median_ms(fn, repeats: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        tic = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - tic)
-    return 1000 * statistics.median(times)
-
-
 def alloc_child(floats: int, repeats: int) -> dict:
     a, b, c = (torch.rand(floats) for _ in range(3))
-    return dict(new=median_ms(lambda: a * b, repeats),
-                reused=median_ms(lambda: torch.mul(a, b, out=c), repeats))
+    return dict(
+        new=1000 * median_seconds(lambda: a * b, repeats),
+        reused=1000 * median_seconds(lambda: torch.mul(a, b, out=c),
+                                     repeats))
 
 
 def part_alloc(args):

@@ -3,11 +3,12 @@ outputs on the same input, the operators the graph uses, and latency.
 
 Requires ``onnx`` and ``onnxruntime`` (``pip install -e .[deploy]``).
 """
-import time
 from dataclasses import dataclass, field
-from typing import Callable, List, Sequence
+from typing import List, Sequence
 
 import numpy as np
+
+from ..utils.timing import median_seconds  # noqa: F401 (re-exported)
 
 #: ONNX operator domains of the standard opsets (anything else is a custom
 #: operator that plain onnxruntime cannot run)
@@ -131,16 +132,3 @@ def compare_detections(torch_out: Sequence[np.ndarray],
         else:
             result.unmatched += 1
     return result
-
-
-def median_seconds(step: Callable[[], object], repeats: int,
-                   warmup: int = 1) -> float:
-    """Median wall time of ``repeats`` calls after ``warmup`` ones."""
-    for _ in range(warmup):
-        step()
-    times = []
-    for _ in range(repeats):
-        tic = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - tic)
-    return float(np.median(times))

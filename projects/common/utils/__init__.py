@@ -25,7 +25,8 @@ from .launch import setup_cpu_distributed
 from .model_build import (build_model_from_config, disable_pretrained,
                           load_model_config)
 from .timing import (DINO_R50_CONFIG, best_seconds, detector_latency,
-                     interleaved, one_image_batch, train_batch, train_step)
+                     interleaved, median_seconds, one_image_batch,
+                     train_batch, train_step)
 from .video_frames import extract_frames
 
 __all__ = [
@@ -37,7 +38,7 @@ __all__ = [
     'disable_pretrained', 'extract_frames', 'is_image_file', 'list_images',
     'load_config', 'load_foreign_checkpoint', 'load_model_config',
     'load_state_dict_file', 'model_state_from_config', 'one_image_batch',
-    'interleaved', 'parse_runner_args', 'train_batch', 'train_step',
+    'interleaved', 'median_seconds', 'parse_runner_args', 'train_batch', 'train_step',
     'run_cli', 'run_converter', 'save_checkpoint_atomic',
     'setup_cpu_distributed', 'write_converted', 'write_text_atomic'
 ]

@@ -33,6 +33,21 @@ def best_seconds(step: Callable[[], object], device, repeats: int = 3,
     return min(times)
 
 
+def median_seconds(step: Callable[[], object], repeats: int,
+                   warmup: int = 1) -> float:
+    """Median wall time of ``repeats`` calls of ``step()`` after ``warmup``
+    untimed ones (CPU; no CUDA synchronisation)."""
+    import statistics
+    for _ in range(warmup):
+        step()
+    times = []
+    for _ in range(repeats):
+        tic = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - tic)
+    return float(statistics.median(times))
+
+
 def one_image_batch(size: Sequence[int], device):
     """A random normalised (1, 3, h, w) image and its ``DetDataSample``
     (no padding, scale 1), for timing a detector."""

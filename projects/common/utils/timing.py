@@ -1,6 +1,7 @@
 """Wall time of a step and of a detector's inference, for the benchmark
 scripts (best of several runs after a warm-up; CUDA is synchronised)."""
 import os.path as osp
+import statistics
 import time
 from typing import Callable, Sequence
 
@@ -37,7 +38,6 @@ def median_seconds(step: Callable[[], object], repeats: int,
                    warmup: int = 1) -> float:
     """Median wall time of ``repeats`` calls of ``step()`` after ``warmup``
     untimed ones (CPU; no CUDA synchronisation)."""
-    import statistics
     for _ in range(warmup):
         step()
     times = []
@@ -120,7 +120,6 @@ def interleaved(steps: dict, repeats: int, device) -> dict:
     """Median seconds of each step of ``steps`` (name: callable), the steps
     taking turns each round after one warm-up call each, so that a
     machine's drift hits them alike."""
-    import statistics
     for step in steps.values():
         step()  # warm-up
     times = {name: [] for name in steps}

@@ -25,7 +25,9 @@ Models, random weights (nothing is downloaded), built from their configs:
   part off (no hybrid branch, memory fusion, relation, query scale; focal
   loss), which computes what mmdet's DINO computes
   (``tests/relation_detr``) at sizes mmdet's DINO decoder cannot take
-  (it assumes 256 channels); ``toy-relation`` is the config itself.
+  (it assumes 256 channels), with mmdet's image-by-image Hungarian
+  targets (``batched_targets = False``); ``toy-relation`` is the config
+  itself (targets of the batch at once, :class:`BatchedTargetsMixin`).
 
 Parts:
 
@@ -81,7 +83,7 @@ MODELS = {
     'dino-ops': (DINO_R50_CONFIG, None, 'ops'),
     'relation': (RELATION, None, None),
     'relation-ref': (RELATION, None, 'reference'),
-    'toy-dino': (TOY, TOY_DINO, None),
+    'toy-dino': (TOY, TOY_DINO, 'mmdet-targets'),
     'toy-relation': (TOY, None, None),
 }
 
@@ -108,6 +110,8 @@ def build(name: str, device, training: bool, seed: int = 0):
         use_reference_paths(model)
     elif switch == 'ops':
         use_auto_msda(model)
+    elif switch == 'mmdet-targets':
+        model.bbox_head.batched_targets = False
     return model.train(training)
 
 

@@ -32,7 +32,11 @@ MixFormer's precise RoI pooling).
   DINO's transformer parts with a method's own encoder / decoder classes,
   and its query selection capped by the token count. Relation-DETR,
   Focus-DETR.
+- :class:`BatchedTargetsMixin` / :func:`batchable`
+  (``batched_targets.py``): DETR's Hungarian targets of a batch with one
+  cost evaluation instead of one per image. Relation-DETR.
 """
+from .batched_targets import BatchedTargetsMixin, batchable
 from .dino_layers import dino_queries, init_dino_layers
 from .fused_attention import use_explicit_attention, use_fused_attention
 from .iou_aware_bce_loss import IoUAwareBCELoss, iou_aware_bce_loss
@@ -46,7 +50,8 @@ from .sine_encoding import sine_encoding, sine_frequencies
 from .weight_init import init_linear_and_layernorm
 
 __all__ = [
-    'AutoMultiScaleDeformableAttention', 'deform_attn_gather',
+    'AutoMultiScaleDeformableAttention', 'BatchedTargetsMixin', 'batchable',
+    'deform_attn_gather',
     'dino_queries', 'gather_topk',
     'init_dino_layers',
     'IoUAwareBCELoss',

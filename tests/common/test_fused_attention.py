@@ -96,7 +96,7 @@ def test_switch_keeps_weights_and_names_and_reverts():
 
 
 @pytest.mark.parametrize('config', [
-    'configs/relation_detr/relation-detr_r18_1xb8-600i_toy.py',
+    'configs/relation_detr/relation-detr_r18_1xb4-1000i_toy.py',
     'configs/focus_detr/focus-detr_r18_1xb8-500i_toy.py',
     'configs/plain_detr/plain-detr_r18_1xb8-500i_toy.py',
 ])

@@ -37,7 +37,7 @@ def _rel(path):
 
 def test_configs_are_found():
     assert len(CONFIGS) >= 20
-    assert any(p.endswith('relation-detr_r18_1xb8-600i_toy.py')
+    assert any(p.endswith('relation-detr_r18_1xb4-1000i_toy.py')
                for p in CONFIGS)
 
 

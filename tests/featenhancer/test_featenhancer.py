@@ -110,7 +110,7 @@ FAMILIES = {
     'retinanet_r18-ela': osp.join(
         ROOT, 'configs/ela/retinanet_r18-ela-b_fpn_1xb8-500i_toy.py'),
     'relation-detr_r18': osp.join(
-        ROOT, 'configs/relation_detr/relation-detr_r18_1xb8-600i_toy.py'),
+        ROOT, 'configs/relation_detr/relation-detr_r18_1xb4-1000i_toy.py'),
     'plain-detr_r18': osp.join(
         ROOT, 'configs/plain_detr/plain-detr_r18_1xb8-500i_toy.py'),
     'focus-detr_r18': osp.join(

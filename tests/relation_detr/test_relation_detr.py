@@ -23,7 +23,7 @@ from projects.relation_detr.position_relation import (
 from projects.common.testing import ROOT, det_samples, toy_detector
 
 TOY = osp.join(ROOT, 'configs', 'relation_detr',
-               'relation-detr_r18_1xb8-600i_toy.py')
+               'relation-detr_r18_1xb4-1000i_toy.py')
 
 
 def _model(**overrides):
@@ -301,7 +301,7 @@ def test_sine_encoding_layout():
     'relation-detr_r50_8xb2-12e_coco.py', 'relation-detr_r50_8xb2-24e_coco.py',
     'relation-detr_r50_8xb2-12e_pidray.py',
     'relation-detr_r50_8xb2-12e_exdark.py',
-    'relation-detr_r18_1xb8-600i_toy.py'
+    'relation-detr_r18_1xb4-1000i_toy.py'
 ])
 def test_configs_build(name):
     register_all_modules()

@@ -16,8 +16,11 @@ def test_toy_baseline_has_every_part_off_and_reference_paths_switch():
     assert not base.decoder.with_position_relation
     assert not base.decoder.with_query_scale
     assert type(base.bbox_head.loss_cls).__name__ == 'FocalLoss'
+    # mmdet's DINO builds its Hungarian targets image by image
+    assert not base.bbox_head.batched_targets
     full = build('toy-relation', torch.device('cpu'), training=True)
     assert full.training and full.num_hybrid_queries > 0
+    assert full.bbox_head.batched_targets
     relation = [m for m in full.modules()
                 if isinstance(m, PositionRelationEmbedding)]
     msda = [m for m in full.modules()

@@ -25,7 +25,8 @@ def _last_validation(work_dir):
 
 def test_relation_detr_toy_map_rises_above_untrained(relation_toy_trained):
     """Toy Relation-DETR, 100 iterations of batch 4 (lr 1e-3, warm-up 10;
-    the config's lr step at iteration 510 is not reached), validated on the 8 toy val images (the session fixture in
+    the config's lr step at iteration 850 is not reached), validated on the
+    8 toy val images (the session fixture in
     tests/conftest.py). Measured on 2 cores: an untrained model gets bbox
     mAP 0.000 (two init seeds); this schedule, on the toy config of
     ``make demo`` (half-width ResNet-18, AdamW betas 0.99), 0.061 / 0.011

@@ -23,7 +23,7 @@ from projects.common.deployment import (  # noqa: E402
 
 CONFIGS = {
     'dino': 'configs/toy/dino-4scale_r18_1xb8-500i_toy.py',
-    'relation_detr': 'configs/relation_detr/relation-detr_r18_1xb8-600i_toy.py',
+    'relation_detr': 'configs/relation_detr/relation-detr_r18_1xb4-1000i_toy.py',
     'plain_detr': 'configs/plain_detr/plain-detr_r18_1xb8-500i_toy.py',
     'plain_detr_reparam':
     'configs/plain_detr/plain-detr-reparam_r18_1xb8-500i_toy.py',

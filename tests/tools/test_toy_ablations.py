@@ -58,7 +58,7 @@ def test_replayed_options_build_the_ablated_toy_model():
     parser = argparse.ArgumentParser()
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     cfg = Config.fromfile(osp.join(ROOT, 'configs', 'relation_detr',
-                                   'relation-detr_r18_1xb8-600i_toy.py'))
+                                   'relation-detr_r18_1xb4-1000i_toy.py'))
     cfg.merge_from_dict(parser.parse_args(['--cfg-options'] +
                                           options).cfg_options)
     register_all_modules()

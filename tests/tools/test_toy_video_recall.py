@@ -43,7 +43,7 @@ def test_frame_recall_counts_class_iou_and_score():
 def test_counts_every_shape_of_the_video(relation_toy_trained, toy_data):
     result = run_tool([
         'tools/analysis_tools/toy_video_recall.py',
-        'configs/relation_detr/relation-detr_r18_1xb8-600i_toy.py',
+        'configs/relation_detr/relation-detr_r18_1xb4-1000i_toy.py',
         relation_toy_trained['ckpt'], '--video-dir',
         osp.join(toy_data, 'video'), '--score-thr', '0.0'
     ])

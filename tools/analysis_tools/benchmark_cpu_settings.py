@@ -35,7 +35,7 @@ from projects.common.utils import (build_model_from_config, interleaved,
                                    train_step)
 from projects.common.utils.peak_memory import run_child
 
-TOY = 'configs/relation_detr/relation-detr_r18_1xb8-600i_toy.py'
+TOY = 'configs/relation_detr/relation-detr_r18_1xb4-1000i_toy.py'
 #: glibc keeps freed blocks up to 4 GiB instead of unmapping them
 KEEP_BLOCKS_ENV = dict(MALLOC_MMAP_THRESHOLD_='4294967296',
                        MALLOC_TRIM_THRESHOLD_='4294967296')

@@ -20,10 +20,10 @@ Models, random weights (nothing is downloaded), built from their configs:
   (:func:`use_auto_msda`: the compiled CPU operator where it is built), so
   that the ratio ``relation / dino-ops`` shows what Relation-DETR costs
   beyond DINO when both run the same operators (``eval`` and ``train``);
-- toy sizes (``configs/relation_detr/relation-detr_r18_1xb8-600i_toy.py``,
-  128 px, batch 8): ``toy-dino`` is that config with every Relation-DETR
-  part off (no hybrid branch, memory fusion, relation, query scale; focal
-  loss), which computes what mmdet's DINO computes
+- toy sizes (``configs/relation_detr/relation-detr_r18_1xb4-1000i_toy.py``,
+  128 px, the config's batch of 4): ``toy-dino`` is that config with every
+  Relation-DETR part off (no hybrid branch, memory fusion, relation, query
+  scale; focal loss), which computes what mmdet's DINO computes
   (``tests/relation_detr``) at sizes mmdet's DINO decoder cannot take
   (it assumes 256 channels), with mmdet's image-by-image Hungarian
   targets (``batched_targets = False``); ``toy-relation`` is the config
@@ -57,6 +57,7 @@ import os
 import sys
 
 import torch
+from mmengine.config import Config
 from mmengine.logging import MMLogger
 
 from projects.common.models import (set_msda_fast, use_auto_msda,
@@ -68,7 +69,7 @@ from projects.common.utils.peak_memory import (MALLOC_ENV, peak_bytes,
                                                run_child)
 
 RELATION = 'configs/relation_detr/relation-detr_r50_8xb2-12e_coco.py'
-TOY = 'configs/relation_detr/relation-detr_r18_1xb8-600i_toy.py'
+TOY = 'configs/relation_detr/relation-detr_r18_1xb4-1000i_toy.py'
 TOY_DINO = dict(
     model=dict(
         num_hybrid_queries=0,
@@ -211,7 +212,8 @@ def part_eval(args, device):
 def part_train(args, device):
     cases = [('R-50', ('dino', 'relation', 'relation-ref', 'dino-ops'),
               args.train_size, 2, 80),
-             ('toy', ('toy-dino', 'toy-relation'), (128, 128), 8, 3)]
+             ('toy', ('toy-dino', 'toy-relation'), (128, 128),
+              Config.fromfile(TOY).train_dataloader.batch_size, 3)]
     for title, names, size, batch, classes in cases:
         inputs, samples = train_batch(size, batch, classes, device=device)
         models = {name: build(name, device, True) for name in names}

@@ -11,7 +11,7 @@ tests it with tools/test.py on the toy test split, and prints one table
     python tools/analysis_tools/toy_ablations.py \\
         configs/relation_detr/ablations \\
         --base configs/relation_detr/relation-detr_r50_8xb2-12e_coco.py \\
-        --toy configs/relation_detr/relation-detr_r18_1xb8-600i_toy.py \\
+        --toy configs/relation_detr/relation-detr_r18_1xb4-1000i_toy.py \\
         --data data/toy --iters 200 --seeds 0 1 --out ablations.json
 """
 import argparse

@@ -20,7 +20,7 @@ import sys
 import time
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIG = 'configs/relation_detr/relation-detr_r18_1xb8-600i_toy.py'
+CONFIG = 'configs/relation_detr/relation-detr_r18_1xb4-1000i_toy.py'
 
 
 def run(step: str, args: list) -> str:

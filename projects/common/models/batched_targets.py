@@ -69,8 +69,9 @@ class BatchedTargetsMixin:
         if not (self.batched_targets and batchable(self.assigner)):
             return super().get_targets(cls_scores_list, bbox_preds_list,
                                        batch_gt_instances, batch_img_metas)
-        cls_scores = torch.stack(cls_scores_list)
-        bbox_preds = torch.stack(bbox_preds_list)
+        # targets need the predictions' values only
+        cls_scores = torch.stack(cls_scores_list).detach()
+        bbox_preds = torch.stack(bbox_preds_list).detach()
         num_imgs, num_queries = bbox_preds.shape[:2]
         factors = bbox_preds.new_tensor(
             [[m['img_shape'][1], m['img_shape'][0]] * 2
@@ -133,12 +134,11 @@ class BatchedTargetsMixin:
                 labels=torch.cat(
                     [batch_gt_instances[i].labels for i in members]))
             meta = batch_img_metas[members[0]]
-            with torch.no_grad():  # the assignment only needs the values
-                cost = torch.stack([
-                    match_cost(pred_instances=pred, gt_instances=gts,
-                               img_meta=meta)
-                    for match_cost in self.assigner.match_costs
-                ]).sum(dim=0).cpu()
+            cost = torch.stack([
+                match_cost(pred_instances=pred, gt_instances=gts,
+                           img_meta=meta)
+                for match_cost in self.assigner.match_costs
+            ]).sum(dim=0).cpu()
             num_queries = bbox_preds.shape[1]
             col = 0
             for k, i in enumerate(members):

@@ -16,7 +16,7 @@ TOY_CONFIG = osp.join(ROOT, 'configs', 'toy',
                       'dino-4scale_r18_1xb8-500i_toy.py')
 #: the toy config of ``make demo``
 RELATION_TOY_CONFIG = osp.join(ROOT, 'configs', 'relation_detr',
-                               'relation-detr_r18_1xb8-600i_toy.py')
+                               'relation-detr_r18_1xb4-1000i_toy.py')
 #: the toy MixFormer config (trained on the toy video)
 MIXFORMER_TOY_CONFIG = osp.join(ROOT, 'configs', 'mixformer',
                                 'mixformer_cvt-tiny_1xb8-1000i_toy.py')

@@ -14,7 +14,8 @@ Parts:
   float32 values, each in a child process with the default allocator and
   with large mmap/trim thresholds (blocks kept); prints milliseconds and
   ratios. The thresholds are a process-wide choice left to the user.
-- ``layout``: channels_last for the toy config's ResNet: forward + backward
+- ``layout``: channels_last for the toy config's ResNet (at the config's
+  batch unless ``--batch``): forward + backward
   of the backbone alone, and a whole training step (``loss`` + backward)
   with the backbone and images in channels_last, against the default
   layout (:func:`projects.common.utils.interleaved`: the two take turns,
@@ -28,6 +29,7 @@ import sys
 import time
 
 import torch
+from mmengine.config import Config
 from mmengine.logging import MMLogger
 
 from projects.common.utils import (build_model_from_config, interleaved,
@@ -108,7 +110,8 @@ def main(argv=None):
     parser.add_argument('--floats', type=int, default=12_000_000)
     parser.add_argument('--repeats', type=int, default=5)
     parser.add_argument('--config', default=TOY)
-    parser.add_argument('--batch', type=int, default=8)
+    parser.add_argument('--batch', type=int,
+                        help="images a step (default: the config's batch)")
     parser.add_argument('--alloc-child', action='store_true',
                         help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -118,6 +121,9 @@ def main(argv=None):
     if 'alloc' in args.parts:
         part_alloc(args)
     if 'layout' in args.parts:
+        if args.batch is None:
+            args.batch = Config.fromfile(
+                args.config).train_dataloader.batch_size
         MMLogger.get_instance('mmengine').setLevel(logging.WARNING)
         part_layout(args)
     return 0

@@ -20,6 +20,7 @@ columns, so each block holds the numbers mmdet computes for that image;
 ``tests/common/test_batched_targets.py`` checks the targets against
 mmdet's per-image path.
 """
+from itertools import accumulate
 from typing import List, Tuple
 
 import torch
@@ -91,7 +92,8 @@ class BatchedTargetsMixin:
             torch.full_like(rows, i) for i, (rows, _) in enumerate(matches)
         ])
         query_inds = torch.cat([rows for rows, _ in matches])
-        gt_offsets = [sum(num_gts[:i]) for i in range(num_imgs)]
+        # each image's gt indices into the batch's concatenated gts
+        gt_offsets = accumulate([0] + num_gts[:-1])
         gt_inds = torch.cat(
             [cols + off for (_, cols), off in zip(matches, gt_offsets)])
         if len(gt_inds):
@@ -114,6 +116,7 @@ class BatchedTargetsMixin:
             raise ImportError('Please run "pip install scipy" '
                               'to install scipy first.')
         device = bbox_preds.device
+        num_queries = bbox_preds.shape[1]
         empty = torch.empty(0, dtype=torch.long, device=device)
         matches = [(empty, empty)] * len(batch_img_metas)
         # the match costs normalise by one img_shape: one group per shape
@@ -139,7 +142,6 @@ class BatchedTargetsMixin:
                            img_meta=meta)
                 for match_cost in self.assigner.match_costs
             ]).sum(dim=0).cpu()
-            num_queries = bbox_preds.shape[1]
             col = 0
             for k, i in enumerate(members):
                 num_gt = len(batch_gt_instances[i])

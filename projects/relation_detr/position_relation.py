@@ -12,7 +12,8 @@ Two paths compute the same numbers up to float rounding
 * ``'chunked'`` (default): the same computation a few rows of box pairs at
   a time, never holding the (bs, n, m, 64) embedding: the forward keeps
   only the (bs, heads, n, m) bias, the backward recomputes each chunk's
-  embedding for the projection's weight gradient. Each chunk is laid out
+  embedding for the projection's weight gradient (or keeps it when all
+  pairs fit in one chunk, as at toy sizes). Each chunk is laid out
   channels-first, sines before cosines, so that every elementwise
   operation writes contiguous memory; the values per element are the
   reference's, the projection sums them in another order (rounding).
@@ -71,6 +72,7 @@ class _ChunkedRelationProjection(torch.autograd.Function):
         bs, n, m = src_boxes.size(0), src_boxes.size(1), tgt_boxes.size(1)
         heads = weight.size(0)
         weight = _to_blocked(weight, embed_dims)
+        rows_per_chunk = min(rows_per_chunk, n)
         out = weight.new_empty(bs, heads, n, m)
         buffer = weight.new_empty(bs * rows_per_chunk * m * 4 * embed_dims)
         for start in range(0, n, rows_per_chunk):
@@ -82,21 +84,27 @@ class _ChunkedRelationProjection(torch.autograd.Function):
                 bias.view(1, heads, 1).expand(bs, heads, embed.size(2)),
                 weight.expand(bs, heads, weight.size(1)), embed)
             out[:, :, start:stop] = projected.view(bs, heads, stop - start, m)
-        ctx.save_for_backward(src_boxes, tgt_boxes)
+        # one chunk (small box sets): keep its embedding (at most one
+        # chunk's memory) for the backward instead of computing it again
+        kept = (embed, ) if rows_per_chunk == n else ()
+        ctx.save_for_backward(src_boxes, tgt_boxes, *kept)
         ctx.config = (embed_dims, temperature, scale, rows_per_chunk)
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
-        src_boxes, tgt_boxes = ctx.saved_tensors
+        src_boxes, tgt_boxes, *kept = ctx.saved_tensors
         embed_dims, temperature, scale, rows_per_chunk = ctx.config
         bs, heads, n, m = grad_out.shape
         grad_weight = grad_out.new_zeros(heads, 4 * embed_dims)
-        buffer = grad_out.new_empty(bs * rows_per_chunk * m * 4 * embed_dims)
+        if not kept:
+            buffer = grad_out.new_empty(bs * rows_per_chunk * m * 4 *
+                                        embed_dims)
         for start in range(0, n, rows_per_chunk):
             stop = min(start + rows_per_chunk, n)
-            embed = _chunk_embedding(src_boxes, tgt_boxes, start, stop,
-                                     embed_dims, temperature, scale, buffer)
+            embed = kept[0] if kept else _chunk_embedding(
+                src_boxes, tgt_boxes, start, stop, embed_dims, temperature,
+                scale, buffer)
             grad = grad_out[:, :, start:stop].reshape(bs, heads, -1)
             grad_weight += torch.bmm(grad, embed.transpose(1, 2)).sum(0)
         grad_bias = grad_out.sum((0, 2, 3))

@@ -16,7 +16,7 @@ from mmdet.registry import MODELS
 from mmdet.structures import OptSampleList
 from projects.common.models import (dino_queries, init_dino_layers,
                                     select_topk_proposals)
-from .relation_detr_layers import (RelationDetrTransformerDecoder,
+from .relation_detr_layers import (QueryGroup, RelationDetrTransformerDecoder,
                                    RelationDetrTransformerEncoder)
 
 
@@ -139,18 +139,25 @@ class RelationDETR(DINO):
                         **kwargs) -> Dict:
         """Decode the (denoising +) matching queries with position relation
         and, when training, the hybrid queries without it."""
-        shared = dict(
+        # Relation-DETR: when training, the hybrid queries are decoded by
+        # the same decoder without relation nor mask; the official code runs
+        # a second decoder pass, here both groups share one (the same
+        # numbers: they only meet where each query is handled alone)
+        hybrid = None
+        if self.training and hybrid_query is not None:
+            hybrid = QueryGroup(hybrid_query, hybrid_reference_points, None,
+                                with_relation=False)
+        hidden_states, references, *decoded_hybrid = self.decoder(
+            query=query,
             value=memory,
             key_padding_mask=memory_mask,
+            self_attn_mask=dn_mask,
+            reference_points=reference_points,
             spatial_shapes=spatial_shapes,
             level_start_index=level_start_index,
             valid_ratios=valid_ratios,
-            reg_branches=self.bbox_head.reg_branches)
-        hidden_states, references = self.decoder(
-            query=query,
-            self_attn_mask=dn_mask,
-            reference_points=reference_points,
-            **shared,
+            reg_branches=self.bbox_head.reg_branches,
+            hybrid=hybrid,
             **kwargs)
         outputs = dict(hidden_states=hidden_states, references=list(references))
         if self.training:
@@ -158,17 +165,9 @@ class RelationDETR(DINO):
             # ground truth (no denoising query), as DINO does
             outputs['hidden_states'] = hidden_states + \
                 self.dn_query_generator.label_embedding.weight[0, 0] * 0.0
-        if self.training and hybrid_query is not None:
-            # Relation-DETR: the hybrid pass, same decoder, no relation/mask
-            hybrid_states, hybrid_refs = self.decoder(
-                query=hybrid_query,
-                self_attn_mask=None,
-                reference_points=hybrid_reference_points,
-                skip_relation=True,
-                **shared,
-                **kwargs)
+        if decoded_hybrid:
+            hybrid_states, hybrid_refs = decoded_hybrid
             outputs.update(
                 hybrid_hidden_states=hybrid_states,
                 hybrid_references=list(hybrid_refs))
         return outputs
-

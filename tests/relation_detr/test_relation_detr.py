@@ -69,11 +69,20 @@ def test_backward_reaches_every_trained_part():
 
 
 def _count_decoder_passes(model):
-    """Query counts of every decoder call (primary and hybrid passes)."""
+    """Query counts of every decoder call: the primary queries, then the
+    hybrid ones decoded in the same call."""
     passes = []
-    model.decoder.register_forward_hook(
-        lambda module, args, kwargs, out: passes.append(
-            kwargs['query'].shape[1]), with_kwargs=True)
+
+    def record(module, args, kwargs, out):
+        passes.append(kwargs['query'].shape[1])
+        if kwargs.get('hybrid') is not None:
+            passes.append(kwargs['hybrid'].query.shape[1])
+            assert len(out) == 4 and out[2].shape[2] == passes[-1]
+        else:
+            assert len(out) == 2
+        assert out[0].shape[2] == kwargs['query'].shape[1]
+
+    model.decoder.register_forward_hook(record, with_kwargs=True)
     return passes
 
 
@@ -205,8 +214,10 @@ def test_relation_bias_masks_denoising_and_skips_hybrid():
                _samples([[[10, 20, 60, 90], [70, 70, 120, 120]]]))
     for handle in handles:
         handle.remove()
-    layers = model.decoder.num_layers
-    primary, hybrid = captured[:layers], captured[layers:]
+    # one decoder call; each layer attends within the primary queries,
+    # then within the hybrid ones
+    primary, hybrid = captured[0::2], captured[1::2]
+    assert len(primary) == len(hybrid) == model.decoder.num_layers
     dn_mask = primary[0]
     assert dn_mask.dtype == torch.bool and dn_mask.dim() == 2
     heads = model.decoder.layers[0].self_attn.num_heads
@@ -216,6 +227,56 @@ def test_relation_bias_masks_denoising_and_skips_hybrid():
         assert torch.isfinite(bias[:, ~dn_mask]).all()
         assert (bias[:, ~dn_mask] >= 0).all()  # ReLU
     assert all(mask is None for mask in hybrid)
+
+
+def test_hybrid_queries_decoded_alongside_equal_a_pass_of_their_own():
+    """Training decodes the primary (denoising + matching) and the hybrid
+    queries in one call; each group gets what a decoder call of its own
+    returns (the official code's two passes), in float64 to 1e-10, and
+    the gradients match too."""
+    from projects.relation_detr.relation_detr_layers import QueryGroup
+    model = _model()
+    _perturb(model)
+    model.train()
+    calls = []
+    model.decoder.register_forward_hook(
+        lambda m, args, kwargs, out: calls.append(kwargs), with_kwargs=True)
+    model.loss(torch.rand(2, 3, 128, 128),
+               _samples([[[10, 20, 60, 90]],
+                         [[5, 5, 40, 50], [70, 60, 120, 125]]]))
+    # the decoder's inputs of that training step, in float64
+    model.double()
+    kwargs = {k: v.double() if isinstance(v, torch.Tensor) and
+              torch.is_floating_point(v) else v
+              for k, v in calls[0].items()}
+    hybrid = kwargs.pop('hybrid')
+    hybrid = QueryGroup(hybrid.query.double(),
+                        hybrid.reference_points.double(), None, False)
+    assert kwargs['self_attn_mask'] is not None
+    joint = model.decoder(**kwargs, hybrid=hybrid)
+    assert len(joint) == 4
+    primary = model.decoder(**kwargs)
+    alone = model.decoder(**dict(kwargs, query=hybrid.query,
+                                 reference_points=hybrid.reference_points,
+                                 self_attn_mask=None, skip_relation=True))
+    # the hybrid group's numbers are bit-identical; the primary group's
+    # relation takes its boxes from a strided view of the joint states
+    # (another matrix-product path: float64 rounding, amplified by the
+    # relation's sine of 100x the box geometry)
+    for got, expected in zip(joint, primary + alone):
+        torch.testing.assert_close(got, expected, rtol=0, atol=1e-10)
+    # one loss of both groups' outputs: the same gradients either way
+    params = [p for p in model.decoder.parameters() if p.requires_grad]
+    weights = [torch.randn_like(t) for t in joint]
+    grads = [torch.autograd.grad(
+        sum((t * w).sum() for t, w in zip(outs, weights)), params,
+        allow_unused=True, retain_graph=True)
+        for outs in (joint, primary + alone)]
+    for got, expected in zip(*grads):
+        if expected is None:
+            assert got is None
+        else:
+            torch.testing.assert_close(got, expected, rtol=1e-9, atol=1e-9)
 
 
 def test_box_relation_encoding_values():

@@ -15,7 +15,9 @@ Models, random weights (nothing is downloaded), built from their configs:
 - ``relation-ref``: the same model on its reference paths (mmcv's
   ``grid_sample`` deformable attention, the position relation on the whole
   N x N x 64 embedding, attention with its map): what this project
-  computed before the fast paths, measured beside them;
+  computed before the fast paths, measured beside them (its hybrid queries
+  are decoded beside the primary ones, as ``relation`` does:
+  ``tests/relation_detr`` compares that with a pass of their own);
 - ``dino-ops``: ``dino`` with this project's deformable attention
   (:func:`use_auto_msda`: the compiled CPU operator where it is built), so
   that the ratio ``relation / dino-ops`` shows what Relation-DETR costs

@@ -1,16 +1,9 @@
 """tools/misc/check_env.py: versions and the exact fix for a wrong stack."""
-import importlib.util
-import os.path as osp
-
-from projects.common.testing import ROOT, run_tool
+from projects.common.testing import run_tool, tool_module
 
 
 def _load():
-    path = osp.join(ROOT, 'tools', 'misc', 'check_env.py')
-    spec = importlib.util.spec_from_file_location('check_env', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return tool_module('tools/misc/check_env.py')
 
 
 GOOD = dict(python='3.11.7', numpy='1.26.4', torch='2.9.1',

@@ -1,6 +1,5 @@
 """tools/dataset_converters/exdark_to_coco.py on the real official split
 list, real images and the widely used COCO-format jsons."""
-import importlib.util
 import json
 import os.path as osp
 import shutil
@@ -8,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from projects.common.testing import ROOT
+from projects.common.testing import tool_module
 from projects.common.testing import run_tool_in_process as run_tool
 
 CONVERTER = 'tools/dataset_converters/exdark_to_coco.py'
@@ -42,10 +41,7 @@ def _convert(exdark, *extra):
 
 
 def test_official_class_list_split_counts(exdark):
-    spec = importlib.util.spec_from_file_location(
-        'exdark_to_coco', osp.join(ROOT, CONVERTER))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = tool_module(CONVERTER)
     records = module.read_class_list(exdark['class_list'])
     assert len(records) == 7363
     assert Counter(r['split'] for r in records.values()) == {
@@ -171,10 +167,7 @@ def test_class_and_light_names_match_the_official_readme(shared_data):
     assert _numbered_names(readme, 'Lighting type') == EXDARK_LIGHTING
     assert len(EXDARK_CLASSES) == 12 and len(EXDARK_LIGHTING) == 10
     assert ExDarkDataset.METAINFO['classes'] == EXDARK_CLASSES
-    spec = importlib.util.spec_from_file_location(
-        'exdark_converter', osp.join(ROOT, CONVERTER))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = tool_module(CONVERTER)
     assert [c['name'] for c in module.categories()] == list(EXDARK_CLASSES)
     assert [c['id'] for c in module.categories()] == list(range(1, 13))
     # the widely used json files name the classes in the same order

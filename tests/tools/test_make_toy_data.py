@@ -8,7 +8,9 @@ import cv2
 import projects.common  # noqa: F401
 from projects.common.datasets import TOY_CLASSES, ToyShapesDataset
 
-from projects.common.testing import run_tool
+from projects.common.testing import run_tool, tool_module
+
+GENERATOR = 'tools/misc/make_toy_data.py'
 
 
 def _make(out, seed, *extra, num_train=6):
@@ -61,8 +63,12 @@ def test_low_light_copy_keeps_shapes_boxes_and_splits(tmp_path):
     _make(tmp_path / 'night', 3, '--low-light', num_train=30)
     for split in ('train', 'val', 'test'):
         rel = f'annotations/{split}.json'
-        assert filecmp.cmp(tmp_path / 'day' / rel, tmp_path / 'night' / rel,
-                           shallow=False), rel
+        day = json.load(open(tmp_path / 'day' / rel))
+        night = json.load(open(tmp_path / 'night' / rel))
+        # the same json but for the flag that says which one it is
+        assert day['info'].pop('low_light') is False
+        assert night['info'].pop('low_light') is True
+        assert day == night, rel
     means = []
     for i in range(30):
         day = cv2.imread(str(tmp_path / 'day' / 'train' / f'{i:05d}.png'))
@@ -79,3 +85,82 @@ def test_low_light_copy_keeps_shapes_boxes_and_splits(tmp_path):
     day = cv2.imread(str(tmp_path / 'day' / 'train' / name), 0)
     night = cv2.imread(str(tmp_path / 'night' / 'train' / name), 0)
     assert np.corrcoef(day.ravel(), night.ravel())[0, 1] > 0.5
+
+
+def test_shapes_mostly_hidden_by_later_ones_are_crowd(monkeypatch,
+                                                   tmp_path):
+    """A shape drawn over by later ones (a small one under a large one)
+    keeps its whole box and is annotated iscrowd (COCO's ignore) when less
+    than half of its pixels show; visibility is recomputed here from the
+    pasted masks."""
+    import numpy as np
+    module = tool_module(GENERATOR)
+    pasted = []
+    paste = module.paste
+
+    def recording_paste(img, mask, x, y, colour):
+        pasted.append((mask.astype(bool), x, y))
+        return paste(img, mask, x, y, colour)
+
+    monkeypatch.setattr(module, 'paste', recording_paste)
+    path = module.write_split(str(tmp_path), 'train', 300,
+                              np.random.default_rng(0))
+    coco = json.load(open(path))
+    anns = coco['annotations']
+    assert len(anns) == len(pasted)
+    crowd = []
+    for image in coco['images']:
+        objects = [a for a in anns if a['image_id'] == image['id']]
+        shapes = [pasted.pop(0) for _ in objects]
+        owner = np.full((128, 128), -1)
+        for k, (mask, x, y) in enumerate(shapes):
+            owner[y:y + mask.shape[0], x:x + mask.shape[1]][mask] = k
+        for k, (ann, (mask, x, y)) in enumerate(zip(objects, shapes)):
+            visible = (owner == k).sum() / mask.sum()
+            assert ann['iscrowd'] == int(visible < 0.5), (ann, visible)
+            assert ann['bbox'][2:] == [mask.shape[1], mask.shape[0]]
+            crowd.append(ann['iscrowd'])
+    # 2 of the 748 shapes of these 300 images (7.6 % and 14 % visible)
+    assert sum(crowd) == 2 and len(crowd) == 748
+    dataset = ToyShapesDataset(data_root=str(tmp_path) + '/',
+                               ann_file='annotations/train.json',
+                               data_prefix=dict(img='train/'), pipeline=[])
+    flags = [i['ignore_flag'] for d in dataset for i in d['instances']]
+    assert flags == crowd
+
+
+def test_skip_current_writes_only_stale_data(tmp_path):
+    """--skip-current: nothing is written when the folder holds this
+    version's data of these arguments; older or other data is rewritten."""
+    out = tmp_path / 'toy'
+    _make(out, 5)
+    train = out / 'annotations' / 'train.json'
+    info = json.load(open(train))['info']
+    assert info['version'] == tool_module(GENERATOR).DATA_VERSION
+    assert (info['seed'], info['low_light']) == (5, False)
+
+    def skip(*extra, seed=5):
+        result = run_tool([GENERATOR, '--out', str(out), '--seed',
+                           str(seed), '--num-train', '6', '--num-val', '2',
+                           '--num-test', '2', '--video-frames', '5',
+                           '--skip-current', *extra])
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    stamp = train.stat().st_mtime_ns
+    assert 'nothing to do' in skip()
+    assert train.stat().st_mtime_ns == stamp
+    assert 'seed=5, these arguments write 6' in skip(seed=6)
+    assert json.load(open(train))['info']['seed'] == 6
+    assert "info.low_light=False, these arguments write True" in skip(
+        '--low-light', seed=6)
+    # data of the first generator (no version) is rewritten
+    coco = json.load(open(train))
+    del coco['info']['version']
+    json.dump(coco, open(train, 'w'))
+    assert 'info.version=None, these arguments write' in skip(seed=6)
+    assert 'nothing to do' in skip(seed=6)
+    (out / 'annotations' / 'test.json').unlink()
+    assert 'test.json is missing' in skip(seed=6)
+    assert 'has 2 images, these arguments write 3' in skip(
+        '--num-val', '3', seed=6)

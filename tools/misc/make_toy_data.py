@@ -18,6 +18,13 @@ With ``--low-light`` every image (and video frame) is the one of the same
 seed without it, darkened by :func:`darken`: the boxes, the splits and the
 file names are the same, so a model can be tested on both.
 
+A shape that later shapes cover for more than half of its pixels is
+annotated ``iscrowd`` (COCO's ignore; :func:`make_image`). Each json
+records ``info.version`` (:data:`DATA_VERSION`), the seed and the
+darkening; ``--skip-current`` writes nothing when ``--out`` already holds
+what these arguments write (``make demo`` uses it) and rewrites it
+otherwise, e.g. data of an older version.
+
 The same seed always gives the same files (bit for bit for the images and
 json; the mp4 depends on the OpenCV build).
 """
@@ -31,6 +38,13 @@ import cv2
 import numpy as np
 
 CLASSES = ('circle', 'square', 'triangle')  # == projects.common TOY_CLASSES
+# Written into every annotation file (``info.version``); raise it whenever
+# the same arguments would write other files, so that ``--skip-current``
+# rewrites data of an older version. 1 (no version written): every shape a
+# plain annotation; 2: the same images, a shape less than MIN_VISIBLE
+# visible (a small one under a larger one) is annotated iscrowd (ignored).
+DATA_VERSION = 2
+MIN_VISIBLE = 0.5
 
 
 def textured_background(rng: np.random.Generator, height: int,
@@ -104,9 +118,19 @@ def random_colour(rng: np.random.Generator, background: np.ndarray,
 
 def make_image(rng: np.random.Generator, size: Tuple[int, int] = (128, 128),
                max_objects: int = 4) -> Tuple[np.ndarray, list]:
-    """One image and its objects as (class index, xywh box)."""
+    """One image and its objects as (class index, xywh box, visible
+    fraction).
+
+    The boxes of two shapes overlap with an IoU below 0.2, but a small
+    shape can still lie under a large one drawn later: the visible fraction
+    is the share of a shape's pixels that no later shape covers (the box
+    stays the whole shape's, as in the video's annotations).
+    """
     height, width = size
     img = textured_background(rng, height, width)
+    # which shape shows at each pixel (-1: background)
+    owner = np.full((height, width), -1, np.int64)
+    areas: List[int] = []
     objects = []
     for _ in range(int(rng.integers(1, max_objects + 1))):
         for _attempt in range(20):
@@ -122,7 +146,13 @@ def make_image(rng: np.random.Generator, size: Tuple[int, int] = (128, 128),
         colour = random_colour(rng, img, x, y, side)
         mask = shape_mask(CLASSES[label], side, rng)
         objects.append((label, paste(img, mask, x, y, colour)))
-    return np.clip(img, 0, 255).astype(np.uint8), objects
+        owner[y:y + side, x:x + side][mask.astype(bool)] = len(objects) - 1
+        areas.append(int(mask.sum()))
+    visible = [float((owner == k).sum()) / area
+               for k, area in enumerate(areas)]
+    return np.clip(img, 0, 255).astype(np.uint8), [
+        (label, box, fraction)
+        for (label, box), fraction in zip(objects, visible)]
 
 
 def darken(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -140,9 +170,44 @@ def darken(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         np.uint8)
 
 
-def coco_skeleton() -> dict:
+def dump_json(obj: dict, path: str) -> None:
+    """Write ``path`` whole or not at all (an interrupted run leaves no
+    half-written json behind)."""
+    tmp = path + '.tmp'
+    with open(tmp, 'w') as f:
+        json.dump(obj, f)
+    os.replace(tmp, path)
+
+
+def stale_reason(out: str, seed: int, low_light: bool,
+                 counts: dict) -> Optional[str]:
+    """Why the data under ``out`` is not what these arguments write (missing
+    files, another :data:`DATA_VERSION`, seed, darkening or image count),
+    or None when it is."""
+    if not osp.isfile(osp.join(out, 'video', 'shapes.json')):
+        return f'{out}/video/shapes.json is missing'
+    for split, count in counts.items():
+        path = osp.join(out, 'annotations', f'{split}.json')
+        if not osp.isfile(path):
+            return f'{path} is missing'
+        with open(path) as f:
+            coco = json.load(f)
+        info = coco.get('info', {})
+        want = dict(version=DATA_VERSION, seed=seed, low_light=low_light)
+        for key, value in want.items():
+            if info.get(key) != value:
+                return (f'{path} has info.{key}={info.get(key)!r}, these '
+                        f'arguments write {value!r}')
+        if len(coco.get('images', [])) != count:
+            return (f'{path} has {len(coco.get("images", []))} images, '
+                    f'these arguments write {count}')
+    return None
+
+
+def coco_skeleton(seed: int, low_light: bool) -> dict:
     return dict(
-        info=dict(description='attnvision toy shapes'),
+        info=dict(description='attnvision toy shapes', version=DATA_VERSION,
+                  seed=seed, low_light=low_light),
         licenses=[],
         images=[],
         annotations=[],
@@ -154,11 +219,14 @@ def coco_skeleton() -> dict:
 
 def write_split(out: str, split: str, count: int,
                 rng: np.random.Generator,
-                dark_rng: Optional[np.random.Generator] = None) -> str:
+                dark_rng: Optional[np.random.Generator] = None,
+                seed: int = 0) -> str:
     """Write ``count`` images and their COCO json; ``dark_rng`` darkens
-    each image (:func:`darken`) without changing the shapes drawn."""
-    os.makedirs(osp.join(out, split), exist_ok=True)
-    coco = coco_skeleton()
+    each image (:func:`darken`) without changing the shapes drawn;
+    ``seed`` is recorded in the json (``info``)."""
+    for folder in (split, 'annotations'):
+        os.makedirs(osp.join(out, folder), exist_ok=True)
+    coco = coco_skeleton(seed, dark_rng is not None)
     for index in range(count):
         img, objects = make_image(rng)
         if dark_rng is not None:
@@ -169,14 +237,16 @@ def write_split(out: str, split: str, count: int,
         coco['images'].append(
             dict(id=image_id, file_name=file_name, height=img.shape[0],
                  width=img.shape[1]))
-        for label, box in objects:
+        for label, box, visible in objects:
+            # a shape mostly covered by later ones is COCO's "ignore"
+            # (iscrowd): neither required nor a false positive when
+            # detected, left out of training by mmdet's ignore flags
             coco['annotations'].append(
                 dict(id=len(coco['annotations']) + 1, image_id=image_id,
                      category_id=label + 1, bbox=box, area=box[2] * box[3],
-                     iscrowd=0))
+                     iscrowd=int(visible < MIN_VISIBLE)))
     path = osp.join(out, 'annotations', f'{split}.json')
-    with open(path, 'w') as f:
-        json.dump(coco, f)
+    dump_json(coco, path)
     return path
 
 
@@ -222,10 +292,10 @@ def write_video(out: str, rng: np.random.Generator, frames: int = 48,
         writer.write(frame if dark_rng is None else darken(frame, dark_rng))
         annotations.append(dict(frame=index, objects=objects))
     writer.release()
-    with open(osp.join(out, 'video', 'shapes.json'), 'w') as f:
-        json.dump(
-            dict(video='shapes.mp4', fps=fps, width=width, height=height,
-                 bbox_format='xywh', frames=annotations), f)
+    dump_json(
+        dict(video='shapes.mp4', fps=fps, width=width, height=height,
+             bbox_format='xywh', frames=annotations),
+        osp.join(out, 'video', 'shapes.json'))
     return video_path
 
 
@@ -240,23 +310,35 @@ def parse_args():
     parser.add_argument('--low-light', action='store_true',
                         help='darken every image (same shapes and boxes as '
                         'without this flag at the same seed)')
+    parser.add_argument('--skip-current', action='store_true',
+                        help='write nothing when --out already holds the '
+                        'data these arguments write (same data version, '
+                        'seed, darkening and counts); rewrite it otherwise')
     return parser.parse_args()
 
 
 def main() -> None:
     args = parse_args()
+    counts = dict(train=args.num_train, val=args.num_val,
+                  test=args.num_test)
+    if args.skip_current:
+        reason = stale_reason(args.out, args.seed, args.low_light, counts)
+        if reason is None:
+            print(f'{args.out}: toy data version {DATA_VERSION}, seed '
+                  f'{args.seed}, already written; nothing to do')
+            return
+        print(f'{args.out}: writing the toy data again ({reason})')
     os.makedirs(osp.join(args.out, 'annotations'), exist_ok=True)
     # one independent stream per part, so changing one count keeps the rest
     streams = np.random.SeedSequence(args.seed).spawn(4)
     # the darkening draws from streams of its own (the shapes stay the same)
     dark = [np.random.default_rng(s) if args.low_light else None
             for s in np.random.SeedSequence([args.seed, 1]).spawn(4)]
-    for split, count, stream, dark_rng in (
-            ('train', args.num_train, streams[0], dark[0]),
-            ('val', args.num_val, streams[1], dark[1]),
-            ('test', args.num_test, streams[2], dark[2])):
+    for (split, count), stream, dark_rng in zip(counts.items(), streams,
+                                                dark):
         path = write_split(args.out, split, count,
-                           np.random.default_rng(stream), dark_rng)
+                           np.random.default_rng(stream), dark_rng,
+                           args.seed)
         print(f'{split}: {count} images -> {path}')
     video = write_video(args.out, np.random.default_rng(streams[3]),
                         frames=args.video_frames, dark_rng=dark[3])

@@ -54,17 +54,23 @@ def fixture_state_dict(path, random=False, seed=0):
     return state
 
 
-def tool_main(path):
-    """The ``main(argv)`` of a repository script, loaded in this process
-    (for the error cases of a tool whose success is checked by
-    :func:`run_tool`: no interpreter start-up per case)."""
+def tool_module(path):
+    """A repository script (``path`` relative to the repository) loaded as
+    a module in this process, to test its functions."""
     import importlib.util
-    path = os.path.join(ROOT, path)  # relative to the repository
+    path = os.path.join(ROOT, path)
     name = os.path.splitext(os.path.basename(path))[0]
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.main
+    return module
+
+
+def tool_main(path):
+    """The ``main(argv)`` of a repository script, loaded in this process
+    (for the error cases of a tool whose success is checked by
+    :func:`run_tool`: no interpreter start-up per case)."""
+    return tool_module(path).main
 
 
 def run_tool(args, cwd=ROOT, timeout=900, env=None):

@@ -25,8 +25,9 @@
 #   batch 8 x 600 (lr 1e-3) on the same machine and day (9.0 minutes;
 #   0.723 / 0.775 / 0.718 on the machine of the previous stop). With the
 #   hybrid queries decoded beside the primary ones (the same numbers up to
-#   float rounding, hence other trajectories) and the toy data version 2:
-#   0.737 / 0.740 / 0.755 in 8.8 / 9.0 / 9.5 minutes on a slower day;
+#   float rounding) and the toy data version 2 (23 hidden training shapes
+#   ignored), both of which move the trajectories: 0.737 / 0.740 / 0.755
+#   in 8.8 / 9.0 / 9.5 minutes on a slower day;
 # - an EMA of the weights (momentum 0.01) tested on seed 0 of that code:
 #   0.704 against 0.737 without (the same trajectory): not used;
 # - lr 7e-4 for batch 4 (1e-3 for batch 8 scaled by the square root of the

@@ -42,6 +42,12 @@ def run(step: str, args: list) -> str:
     return ''.join(lines)
 
 
+def with_options(command: list, options: list) -> list:
+    """``command`` with ``--cfg-options`` and ``options`` when there are
+    any."""
+    return command + (['--cfg-options', *options] if options else [])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--data', default=DATA)
@@ -58,25 +64,24 @@ def main() -> None:
     # written again when missing or of another version of the generator
     run('toy data', ['tools/misc/make_toy_data.py', '--out', args.data,
                      '--seed', str(args.seed), '--skip-current'])
-    on_data = []
+    data_options = []
     if osp.normpath(args.data) != osp.normpath(DATA):
         # the configs read data/toy; point every loader and evaluator at
         # --data (imported here: the project's import takes seconds)
         from projects.common.utils import data_root_options
-        on_data = ['--cfg-options'] + [
-            f'{key}={value}'
-            for key, value in data_root_options(args.data).items()]
-    train = ['tools/train.py', args.config, '--work-dir', args.work_dir
-             ] + on_data
-    if args.train_seed is not None:
-        train += (['--cfg-options'] if not on_data else []) + [
-            f'randomness.seed={args.train_seed}']
+        data_options = [f'{key}={value}' for key, value in
+                        data_root_options(args.data).items()]
+    seed = ([f'randomness.seed={args.train_seed}']
+            if args.train_seed is not None else [])
+    train = with_options(['tools/train.py', args.config, '--work-dir',
+                          args.work_dir], data_options + seed)
     run('train', train)
     checkpoint = osp.join(args.work_dir, 'last_checkpoint')
     with open(osp.join(ROOT, checkpoint)) as f:
         checkpoint = f.read().strip()
-    output = run('test', ['tools/test.py', args.config, checkpoint,
-                          '--work-dir', args.work_dir] + on_data)
+    output = run('test', with_options(['tools/test.py', args.config,
+                                       checkpoint, '--work-dir',
+                                       args.work_dir], data_options))
     found = re.findall(r'coco/bbox_mAP: ([0-9.]+)', output)
     mean_ap = float(found[-1]) if found else float('nan')
     os.makedirs(osp.join(ROOT, args.out_dir), exist_ok=True)

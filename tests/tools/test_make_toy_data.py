@@ -164,3 +164,27 @@ def test_skip_current_writes_only_stale_data(tmp_path):
     assert 'test.json is missing' in skip(seed=6)
     assert 'has 2 images, these arguments write 3' in skip(
         '--num-val', '3', seed=6)
+
+
+def test_training_shapes_overlap_like_the_video_ones():
+    """The training split's shapes cross as the toy video's do (box IoU up
+    to MAX_IOU['train'], the later one in front); val and test keep their
+    box IoU below 0.2."""
+    import numpy as np
+    module = tool_module(GENERATOR)
+    assert module.MAX_IOU == dict(train=0.5, val=0.2, test=0.2)
+
+    def pair_ious(max_iou):
+        rng = np.random.default_rng(1)
+        ious = []
+        for _ in range(200):
+            boxes = [box for _, box, _ in
+                     module.make_image(rng, max_iou=max_iou)[1]]
+            ious += [module._iou(a, b) for i, a in enumerate(boxes)
+                     for b in boxes[:i]]
+        return np.array(ious)
+
+    wide, narrow = pair_ious(0.5), pair_ious(0.2)
+    assert narrow.max() < 0.2 and wide.max() < 0.5
+    # the video's circle and triangle cross with IoU 0.25-0.48
+    assert ((wide > 0.25) & (wide < 0.5)).sum() >= 10

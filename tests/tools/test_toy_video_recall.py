@@ -32,12 +32,14 @@ def test_frame_recall_counts_class_iou_and_score():
         [[10, 10, 30, 30],   # the circle, right class
          [50, 50, 70, 70],   # on the square, wrong class -> false
          [80, 10, 100, 30],  # the triangle, score below the threshold
-         [0, 90, 10, 100]],  # nothing there -> false
-        [0, 0, 2, 1], [0.9, 0.8, 0.2, 0.5])
-    assert frame_recall(result, objects, CLASSES, 0.3, 0.5) == (1, 2, 2)
-    assert frame_recall(result, objects, CLASSES, 0.1, 0.5) == (2, 1, 2)
+         [0, 90, 10, 100],   # nothing there -> false
+         [11, 10, 31, 30]],  # the circle again -> duplicate
+        [0, 0, 2, 1, 0], [0.9, 0.8, 0.2, 0.5, 0.4])
+    assert frame_recall(result, objects, CLASSES, 0.3, 0.5) == (1, 2, 2, 1)
+    assert frame_recall(result, objects, CLASSES, 0.1, 0.5) == (2, 1, 2, 1)
+    assert frame_recall(result, objects, CLASSES, 0.45, 0.5) == (1, 2, 2, 0)
     assert frame_recall(_result([], [], []), objects, CLASSES, 0.3,
-                        0.5) == (0, 3, 0)
+                        0.5) == (0, 3, 0, 0)
 
 
 def test_counts_every_shape_of_the_video(relation_toy_trained, toy_data):
@@ -54,6 +56,8 @@ def test_counts_every_shape_of_the_video(relation_toy_trained, toy_data):
     shown, counted = map(int, re.search(r'toy video: (\d+) of (\d+) shapes',
                                         result.stdout).groups())
     assert counted == total and 0 <= shown <= total
+    assert re.search(r'\d+ false detections and \d+ duplicates drawn',
+                     result.stdout)
 
 
 def test_missing_ground_truth_is_a_clear_error(tmp_path, toy_data):

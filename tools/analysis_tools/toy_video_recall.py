@@ -10,7 +10,8 @@ Usage::
 A shape counts as shown when a detection of its class with a score of at
 least ``--score-thr`` (the video demo's drawing threshold) overlaps it
 with IoU >= ``--iou``; prints the shown / total count, the frames where a
-shape is missing, and the false detections drawn.
+shape is missing, the false detections drawn and the duplicates (boxes
+drawn on a shown shape beyond its first).
 """
 import argparse
 import json
@@ -25,7 +26,8 @@ from projects.common.utils import UserInputError, run_cli
 
 
 def frame_recall(result, objects, classes, score_thr, iou_thr):
-    """(shown, missed, false) counts of one frame."""
+    """(shown, missed, false, duplicate) counts of one frame: a duplicate
+    is a drawn box on a shape that another drawn box already shows."""
     pred = result.pred_instances
     keep = pred.scores >= score_thr
     boxes, labels = pred.bboxes[keep], pred.labels[keep]
@@ -39,7 +41,8 @@ def frame_recall(result, objects, classes, score_thr, iou_thr):
     hit = (iou >= iou_thr) & same
     shown = int(hit.any(1).sum())
     false = int((~hit.any(0)).sum()) if len(boxes) else 0
-    return shown, len(objects) - shown, false
+    duplicate = int(hit.any(0).sum()) - shown if len(boxes) else 0
+    return shown, len(objects) - shown, false, duplicate
 
 
 def main(argv=None):
@@ -61,7 +64,7 @@ def main(argv=None):
     model = init_detector(args.config, args.checkpoint, device=args.device)
     classes = list(model.dataset_meta['classes'])
     video = cv2.VideoCapture(osp.join(args.video_dir, truth['video']))
-    shown = missed = false = 0
+    shown = missed = false = duplicate = 0
     missing_frames = []
     for frame in truth['frames']:
         ok, image = video.read()
@@ -72,15 +75,17 @@ def main(argv=None):
         counts = frame_recall(inference_detector(model, image),
                               frame['objects'], classes, args.score_thr,
                               args.iou)
-        shown, missed, false = (shown + counts[0], missed + counts[1],
-                                false + counts[2])
+        shown, missed, false, duplicate = (
+            shown + counts[0], missed + counts[1], false + counts[2],
+            duplicate + counts[3])
         if counts[1]:
             missing_frames.append(frame['frame'])
     total = shown + missed
     print(f'toy video: {shown} of {total} shapes shown '
           f'({100 * shown / max(total, 1):.1f}%; class match, IoU >= '
           f'{args.iou}, score >= {args.score_thr}) in '
-          f'{len(truth["frames"])} frames; {false} false detections drawn')
+          f'{len(truth["frames"])} frames; {false} false detections and '
+          f'{duplicate} duplicates drawn')
     if missing_frames:
         print(f'frames with a missed shape: {missing_frames}')
 

@@ -20,7 +20,7 @@ import sys
 import time
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIG = 'configs/relation_detr/relation-detr_r18_1xb4-1000i_toy.py'
+CONFIG = 'configs/relation_detr/relation-detr_r18-no-hybrid_1xb4-1300i_toy.py'
 DATA = 'data/toy'  # the data_root of the toy configs
 
 

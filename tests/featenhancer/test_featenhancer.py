@@ -196,9 +196,9 @@ def test_eighth_scale_has_no_final_relu_and_output_is_additive():
 
 
 def test_show_enhanced_writes_the_input_beside_the_enhanced_image(tmp_path):
-    """tools/analysis_tools/show_enhanced.py: a 128x160 image (no resize
-    needed at the toy test scale, short side 128 / long side 213, keep
-    ratio) comes back on the left as it was; the right half differs by the
+    """tools/analysis_tools/show_enhanced.py: a 128x128 image (neither
+    resized nor padded by the toy test pipeline, a 128 px letterbox) comes
+    back on the left as it was; the right half differs by the
     enhancement."""
     import mmcv
     import numpy as np
@@ -218,16 +218,16 @@ def test_show_enhanced_writes_the_input_beside_the_enhanced_image(tmp_path):
     checkpoint = str(tmp_path / 'model.pth')
     torch.save({'state_dict': model.state_dict()}, checkpoint)
     rng = np.random.default_rng(0)
-    image = rng.integers(0, 60, (128, 160, 3), dtype=np.uint8)  # dark
+    image = rng.integers(0, 60, (128, 128, 3), dtype=np.uint8)  # dark
     path = str(tmp_path / 'dark.png')
     mmcv.imwrite(image, path)
     out = str(tmp_path / 'pair.png')
     main = tool_main('tools/analysis_tools/show_enhanced.py')
     main([str(config), checkpoint, path, '--out', out])
     pair = mmcv.imread(out)
-    assert pair.shape == (128, 320, 3)
-    assert np.abs(pair[:, :160].astype(int) - image).max() <= 1
-    assert np.abs(pair[:, 160:].astype(int) - image).max() > 1
+    assert pair.shape == (128, 256, 3)
+    assert np.abs(pair[:, :128].astype(int) - image).max() <= 1
+    assert np.abs(pair[:, 128:].astype(int) - image).max() > 1
     # a model without an enhancer: one line naming the fix
     from projects.common.utils import UserInputError
     with pytest.raises(UserInputError, match='must be an EnhancedBackbone'):

@@ -1,0 +1,81 @@
+"""configs/_base_/datasets/toy_detection.py: the toy test pipeline gives a
+model what training gives it, a 128 px square, whatever the input's shape.
+"""
+import os.path as osp
+
+import numpy as np
+import pytest
+from mmengine.config import Config
+from mmengine.dataset import Compose
+
+from projects.common.testing import ROOT
+
+
+@pytest.fixture(scope='module')
+def test_pipeline():
+    from mmdet.utils import register_all_modules
+    register_all_modules()
+    cfg = Config.fromfile(
+        osp.join(ROOT, 'configs', '_base_', 'datasets', 'toy_detection.py'))
+    steps = [dict(type='LoadImageFromNDArray')]
+    # as mmdet's inference_detector: the frame comes in memory, no boxes
+    steps += [t for t in cfg.test_pipeline[1:]
+              if t['type'] != 'LoadAnnotations']
+    return Compose(steps)
+
+
+def test_a_4_to_3_frame_is_letterboxed_into_the_training_square(
+        test_pipeline):
+    rng = np.random.default_rng(0)
+    frame = rng.integers(0, 255, (144, 192, 3), dtype=np.uint8)
+    out = test_pipeline(dict(img=frame, img_id=0))
+    sample = out['data_samples']
+    assert tuple(out['inputs'].shape) == (3, 128, 128)
+    # the boxes a DETR predicts are normalised to this square; the scale
+    # factor takes them back to the frame's pixels
+    assert tuple(sample.img_shape) == (128, 128)
+    assert tuple(sample.ori_shape) == (144, 192)
+    np.testing.assert_allclose(sample.scale_factor, (128 / 192, 96 / 144))
+    image = out['inputs'].permute(1, 2, 0).numpy()
+    assert (image[96:] == 114).all()  # grey below the frame
+    assert np.abs(image[:96].astype(int) - 114).max() > 100  # the frame
+
+
+def test_a_square_test_image_is_left_as_it_is(test_pipeline):
+    rng = np.random.default_rng(1)
+    image = rng.integers(0, 255, (128, 128, 3), dtype=np.uint8)
+    out = test_pipeline(dict(img=image, img_id=0))
+    assert tuple(out['data_samples'].scale_factor) == (1.0, 1.0)
+    np.testing.assert_array_equal(out['inputs'].permute(1, 2, 0).numpy(),
+                                  image)
+
+
+def test_demo_training_zooms_out_into_the_same_square(tmp_path):
+    """The make demo config's training pipeline: half of the images are
+    zoomed out (Expand in grey, back to 128 px); every image stays a 128 px
+    square and every box stays on its shape."""
+    import cv2
+    from mmdet.utils import register_all_modules
+    register_all_modules()
+    cfg = Config.fromfile(
+        osp.join(ROOT, 'configs', 'relation_detr',
+                 'relation-detr_r18-no-hybrid_1xb4-1300i_toy.py'))
+    image = np.full((128, 128, 3), 60, np.uint8)
+    image[40:72, 20:52] = (0, 0, 255)  # a red square, box [20, 40, 52, 72]
+    path = str(tmp_path / 'square.png')
+    cv2.imwrite(path, image)
+    pipeline = Compose(cfg.train_pipeline)
+    widths = []
+    for seed in range(12):
+        np.random.seed(seed)
+        out = pipeline(
+            dict(img_path=path, img_id=0,
+                 instances=[dict(bbox=[20., 40., 52., 72.], bbox_label=1,
+                                 ignore_flag=0)]))
+        img = out['inputs'].permute(1, 2, 0).numpy()
+        assert img.shape == (128, 128, 3)
+        x1, y1, x2, y2 = out['data_samples'].gt_instances.bboxes.tensor[0]
+        inner = img[int(y1) + 2:int(y2) - 2, int(x1) + 2:int(x2) - 2]
+        assert (np.abs(inner.astype(int) - (0, 0, 255)).max(-1) < 40).all()
+        widths.append(float(x2 - x1))
+    assert max(widths) == 32 and min(widths) < 30  # some zoomed out

@@ -40,17 +40,11 @@ _base_ = ['./relation-detr_r18_1xb4-1000i_toy.py']
 
 max_iters = 1300
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
-# the milestone is recomputed here for the longer schedule (x0.1 at 85 %)
+# the base's schedule with its step moved to 85 % of these iterations
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,
-         end=100),
-    dict(
-        type='MultiStepLR',
-        begin=0,
-        end=max_iters,
-        by_epoch=False,
-        milestones=[int(max_iters * 0.85)],
-        gamma=0.1)
+    _base_.param_scheduler[0],
+    dict(_base_.param_scheduler[1], end=max_iters,
+         milestones=[int(max_iters * 0.85)])
 ]
 default_hooks = dict(checkpoint=dict(interval=max_iters))
 
@@ -58,7 +52,7 @@ model = dict(num_hybrid_queries=0)
 
 # the toy pipeline with the zoom-out before its PackDetInputs
 train_pipeline = _base_.train_pipeline[:-1] + [
-    dict(type='Expand', mean=(114, 114, 114), to_rgb=False,
+    dict(type='Expand', mean=_base_.letterbox_grey, to_rgb=False,
          ratio_range=(1, 1.5), prob=0.5),
     dict(type='Resize', scale=(128, 128), keep_ratio=True)
 ] + _base_.train_pipeline[-1:]

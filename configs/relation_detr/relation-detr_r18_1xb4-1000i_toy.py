@@ -55,17 +55,12 @@ custom_imports = dict(
 embed_dims = 128
 max_iters = 1000
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
-# the base schedule's milestone is computed from its own 500 iterations
+# the base schedule with a 100-iteration warm-up and its step moved to 85 %
+# of these iterations
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,
-         end=100),
-    dict(
-        type='MultiStepLR',
-        begin=0,
-        end=max_iters,
-        by_epoch=False,
-        milestones=[int(max_iters * 0.85)],
-        gamma=0.1)
+    dict(_base_.param_scheduler[0], end=100),
+    dict(_base_.param_scheduler[1], end=max_iters,
+         milestones=[int(max_iters * 0.85)])
 ]
 default_hooks = dict(checkpoint=dict(interval=max_iters))
 train_dataloader = dict(batch_size=4)

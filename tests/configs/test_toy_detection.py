@@ -11,10 +11,14 @@ from mmengine.dataset import Compose
 from projects.common.testing import ROOT
 
 
-@pytest.fixture(scope='module')
-def test_pipeline():
+@pytest.fixture(scope='module', autouse=True)
+def _mmdet_registry():
     from mmdet.utils import register_all_modules
     register_all_modules()
+
+
+@pytest.fixture(scope='module')
+def test_pipeline():
     cfg = Config.fromfile(
         osp.join(ROOT, 'configs', '_base_', 'datasets', 'toy_detection.py'))
     steps = [dict(type='LoadImageFromNDArray')]
@@ -55,8 +59,6 @@ def test_demo_training_zooms_out_into_the_same_square(tmp_path):
     zoomed out (Expand in grey, back to 128 px); every image stays a 128 px
     square and every box stays on its shape."""
     import cv2
-    from mmdet.utils import register_all_modules
-    register_all_modules()
     cfg = Config.fromfile(
         osp.join(ROOT, 'configs', 'relation_detr',
                  'relation-detr_r18-no-hybrid_1xb4-1300i_toy.py'))

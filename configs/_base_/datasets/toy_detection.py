@@ -23,10 +23,11 @@ train_pipeline = [
 # video pixels) with a mean IoU of 0.73; letterboxed to 128x128 their bias
 # is within 0.4 px and the mean IoU is 0.90, as on square crops of the same
 # frames (tools/analysis_tools/toy_video_recall.py counts the shapes shown).
+letterbox_grey = (114, 114, 114)
 test_pipeline = [
     dict(type='SafeLoadImageFromFile', backend_args=backend_args),
     dict(type='Resize', scale=(128, 128), keep_ratio=True),
-    dict(type='Pad', size=(128, 128), pad_val=dict(img=(114, 114, 114))),
+    dict(type='Pad', size=(128, 128), pad_val=dict(img=letterbox_grey)),
     dict(type='LoadAnnotations', with_bbox=True),
     dict(
         type='PackDetInputs',

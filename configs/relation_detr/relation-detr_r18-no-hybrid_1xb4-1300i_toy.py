@@ -43,9 +43,12 @@
 # the cheapest way to give them more cells. Seeds 0 / 1 / 2 on one machine
 # and day: toy test bbox mAP 0.870 / 0.859 / 0.865, 144 / 144 / 143 of the
 # video's 144 shapes (35 / 5 / 28 false detections, 39 / 81 / 40 duplicates),
-# 8.9 / 9.7 / 8.6 minutes end to end; a training step costs 1.24x the 128 px
-# one (337 ms against 271 ms, batch 4, same run). 1100 iterations to win
-# that time back lose it (seed 0: 0.817, 141 shapes, 7.0 minutes).
+# 8.9 / 9.7 / 8.6 minutes end to end (`make demo` itself: 0.870, 144 shapes,
+# 9.3 minutes); a training step costs 1.24x the 128 px one (337 ms against
+# 271 ms, batch 4, same run). The synthetic pair's circle: 49 / 52 / 62 of
+# 100 for seeds 0 / 1 / 2, against 40 / 46 / 30 at 128 px, so such a pair
+# is still the weakest case. 1100 iterations to win the time back lose it
+# (seed 0: 0.817, 141 shapes, 7.0 minutes).
 _base_ = ['./relation-detr_r18_1xb4-1000i_toy.py']
 
 max_iters = 1300

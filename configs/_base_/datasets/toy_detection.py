@@ -23,6 +23,8 @@ train_pipeline = [
 # video pixels) with a mean IoU of 0.73; letterboxed to 128x128 their bias
 # is within 0.4 px and the mean IoU is 0.90, as on square crops of the same
 # frames (tools/analysis_tools/toy_video_recall.py counts the shapes shown).
+# The make demo config scales training and this letterbox to a 160 px
+# canvas (relation-detr_r18-no-hybrid_1xb4-1300i_toy.py says why).
 letterbox_grey = (114, 114, 114)
 test_pipeline = [
     dict(type='SafeLoadImageFromFile', backend_args=backend_args),

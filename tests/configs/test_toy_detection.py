@@ -22,14 +22,14 @@ def _mmdet_registry():
     register_all_modules()
 
 
-def inference_pipeline(config: str) -> Compose:
-    """The config's test pipeline as mmdet's inference_detector runs it:
-    the frame comes in memory, without boxes."""
-    cfg = Config.fromfile(config)
-    steps = [dict(type='LoadImageFromNDArray')]
-    steps += [t for t in cfg.test_dataloader.dataset.pipeline[1:]
-              if t['type'] != 'LoadAnnotations']
-    return Compose(steps)
+def frame_pipeline(config: str) -> Compose:
+    """The config's test pipeline as the demos run it on a video frame
+    (projects.common.apis.inference_pipeline)."""
+    from types import SimpleNamespace
+
+    from projects.common.apis import inference_pipeline
+    return inference_pipeline(
+        SimpleNamespace(cfg=Config.fromfile(config)), from_array=True)
 
 
 @pytest.mark.parametrize('config,canvas', [(BASE, 128), (DEMO, 160)])
@@ -37,7 +37,7 @@ def test_a_4_to_3_frame_is_letterboxed_into_the_training_square(
         config, canvas):
     rng = np.random.default_rng(0)
     frame = rng.integers(0, 255, (144, 192, 3), dtype=np.uint8)
-    out = inference_pipeline(config)(dict(img=frame, img_id=0))
+    out = frame_pipeline(config)(dict(img=frame, img_id=0))
     sample = out['data_samples']
     rows = canvas * 3 // 4  # the frame's height once its width is canvas
     assert tuple(out['inputs'].shape) == (3, canvas, canvas)
@@ -55,7 +55,7 @@ def test_a_4_to_3_frame_is_letterboxed_into_the_training_square(
 def test_a_square_test_image_is_left_as_it_is():
     rng = np.random.default_rng(1)
     image = rng.integers(0, 255, (128, 128, 3), dtype=np.uint8)
-    out = inference_pipeline(BASE)(dict(img=image, img_id=0))
+    out = frame_pipeline(BASE)(dict(img=image, img_id=0))
     assert tuple(out['data_samples'].scale_factor) == (1.0, 1.0)
     np.testing.assert_array_equal(out['inputs'].permute(1, 2, 0).numpy(),
                                   image)
